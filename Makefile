@@ -1,0 +1,36 @@
+# Every target sets up what it needs: the virtual environment and its packages.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv local demo test lint format clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-api.txt requirements-runner.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+local: venv
+	$(PY) -m infra.local_stack
+
+demo: venv
+	$(PY) -m infra.demo
+
+test: venv lint
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .paropt .pytest_cache

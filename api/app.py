@@ -1,0 +1,297 @@
+"""The paropt service REST API (Chalice).
+
+Routes live under ``/api/v1`` and keep the request bodies and answers of the
+previous paropt service. This module imports nothing of the optimiser stack
+(bayes_opt, scikit-learn, SciPy, NumPy, Parsl), so a cold start stays short.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice, CognitoUserPoolAuthorizer, Response
+from chalicelib.auth import Caller, TokenVerifier, Unauthorized, authenticate
+from chalicelib.bodies import InvalidBody, parse_json, validate
+from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
+from chalicelib.views import experiment_view, job_view, trial_view
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from paropt.settings import Settings
+from paropt.specs import ExperimentSpec, GridOptimizer, LocalCompute, RunRequest, grid_size
+from paropt.storage import (
+    JOB_STATUSES,
+    ExperimentModel,
+    JobModel,
+    TrialModel,
+    bind_models,
+    utc_now,
+)
+
+API = "/api/v1"
+ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+MAX_GRID_SIZE = 10_000
+DEFAULT_PAGE_SIZE = 1000
+MAX_PAGE_SIZE = 1000
+NEXT_TOKEN_HEADER = "X-Paropt-Next-Token"
+
+app = Chalice(app_name="paropt-service")
+logger = Logger(service="paropt-api")
+settings = Settings.from_environment()
+bind_models(settings)
+verifier = TokenVerifier(settings) if settings.auth_mode == "jwks" else None
+# API Gateway verifies the Cognito token for every route in AWS. The pool ARN is
+# read when `chalice deploy` imports this module.
+authorizer = CognitoUserPoolAuthorizer(
+    "paropt-users",
+    provider_arns=[
+        os.environ.get(
+            "PAROPT_USER_POOL_ARN",
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_local",
+        )
+    ],
+)
+_clients: dict[str, Any] = {}
+
+
+def sfn():  # noqa: ANN201 - a boto3 Step Functions client
+    if "stepfunctions" not in _clients:
+        _clients["stepfunctions"] = settings.boto3_client("stepfunctions")
+    return _clients["stepfunctions"]
+
+
+def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def _missing(what: str, identifier: str) -> Response:
+    return _json_response({"status": "missing", "message": f"no {what} with id {identifier}"}, 404)
+
+
+@app.middleware("http")
+def guard(event, get_response):  # noqa: ANN001, ANN201 - Chalice middleware signature
+    """Authenticate every request, and turn known errors into JSON answers."""
+    logger.remove_keys(["experiment_id", "job_id", "caller"])
+    try:
+        caller = authenticate(
+            settings=settings, headers=event.headers, context=event.context, verifier=verifier
+        )
+    except Unauthorized as exc:
+        logger.info("request rejected as unauthorized", reason=str(exc), path=event.path)
+        return _json_response({"message": f"unauthorized: {exc}"}, 401)
+    event.context["paropt_caller"] = caller
+    logger.append_keys(caller=caller.sub)
+    try:
+        return get_response(event)
+    except InvalidBody as exc:
+        return _json_response({"message": exc.message, "errors": exc.errors}, 400)
+    except Exception:
+        logger.exception("request failed", path=event.path, method=event.method)
+        return _json_response({"message": "internal error; the service log has the details"}, 500)
+
+
+def caller() -> Caller:
+    return app.current_request.context["paropt_caller"]
+
+
+def _check_id(kind: str, identifier: str) -> None:
+    if not ID_PATTERN.match(identifier):
+        raise InvalidBody(f"invalid {kind} id {identifier[:80]!r}: expected 32 hexadecimal digits")
+
+
+def _owned_experiment(experiment_id: str) -> ExperimentModel | None:
+    _check_id("experiment", experiment_id)
+    logger.append_keys(experiment_id=experiment_id)
+    try:
+        experiment = ExperimentModel.get(experiment_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    # Another user's experiment is indistinguishable from one that does not exist.
+    return experiment if experiment.owner == caller().sub else None
+
+
+def _owned_job(job_id: str) -> JobModel | None:
+    _check_id("job", job_id)
+    logger.append_keys(job_id=job_id)
+    try:
+        job = JobModel.get(job_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return job if job.owner == caller().sub else None
+
+
+@app.route(f"{API}/experiments", methods=["POST"], authorizer=authorizer)
+def create_experiment() -> Response:
+    """Get or create an experiment; an identical body from the same user gets the stored one."""
+    body = parse_json(app.current_request.raw_body, required=True)
+    spec = validate(ExperimentSpec, body)
+    owner = caller().sub
+    content_hash = spec.content_hash()
+    experiment_id = _experiment_id(owner, content_hash)
+    logger.append_keys(experiment_id=experiment_id)
+    experiment = ExperimentModel(
+        experiment_id,
+        owner=owner,
+        content_hash=content_hash,
+        tool_name=spec.tool_name,
+        spec=spec.model_dump(mode="json", exclude_none=True),
+        created_at=utc_now(),
+        runs_started=0,
+    )
+    try:
+        experiment.save(condition=ExperimentModel.experiment_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = ExperimentModel.get(experiment_id, consistent_read=True)
+        return _json_response(experiment_view(existing), 200)
+    logger.info("experiment created", tool_name=spec.tool_name)
+    return _json_response(experiment_view(experiment), 201)
+
+
+def _experiment_id(owner: str, content_hash: str) -> str:
+    return hashlib.sha256(f"{owner}\n{content_hash}".encode()).hexdigest()[:32]
+
+
+@app.route(f"{API}/experiments", methods=["GET"], authorizer=authorizer)
+def list_experiments() -> Response:
+    """List the caller's experiments, oldest first."""
+    experiments = ExperimentModel.owner_index.query(caller().sub)
+    return _json_response([experiment_view(item) for item in experiments], 200)
+
+
+@app.route(f"{API}/experiments/{{experiment_id}}", methods=["GET"], authorizer=authorizer)
+def get_experiment(experiment_id: str) -> Response:
+    experiment = _owned_experiment(experiment_id)
+    if experiment is None:
+        return _missing("experiment", experiment_id)
+    return _json_response(experiment_view(experiment), 200)
+
+
+def _page_arguments(params: dict[str, str]) -> tuple[int, dict | None]:
+    raw_limit = params.get("limit", str(DEFAULT_PAGE_SIZE))
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise InvalidBody(f"invalid limit {raw_limit[:40]!r}: expected an integer") from None
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidBody(f"invalid limit {limit}: expected 1 to {MAX_PAGE_SIZE}")
+    token = params.get("next_token")
+    if token is None:
+        return limit, None
+    try:
+        start_key = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, binascii.Error):
+        raise InvalidBody(f"invalid next_token {token[:40]!r}") from None
+    return limit, start_key
+
+
+@app.route(f"{API}/experiments/{{experiment_id}}/trials", methods=["GET"], authorizer=authorizer)
+def list_trials(experiment_id: str) -> Response:
+    """List an experiment's trials in order, one Query per page.
+
+    The body is a JSON list as in the previous service; when more trials follow,
+    the ``X-Paropt-Next-Token`` header carries the token for the next page.
+    """
+    experiment = _owned_experiment(experiment_id)
+    if experiment is None:
+        return _missing("experiment", experiment_id)
+    limit, start_key = _page_arguments(app.current_request.query_params or {})
+    if start_key is not None and start_key.get("experiment_id", {}).get("S") != experiment_id:
+        raise InvalidBody("invalid next_token: it belongs to another experiment")
+    page = TrialModel.query(experiment_id, limit=limit, last_evaluated_key=start_key)
+    trials = [trial_view(trial) for trial in page]
+    headers = {}
+    if page.last_evaluated_key:
+        token = base64.urlsafe_b64encode(json.dumps(page.last_evaluated_key).encode()).decode()
+        headers[NEXT_TOKEN_HEADER] = token
+    return _json_response(trials, 200, headers)
+
+
+@app.route(f"{API}/experiments/{{experiment_id}}/trials", methods=["POST"], authorizer=authorizer)
+def start_run(experiment_id: str) -> Response:
+    """Start a run of an optimiser on the experiment; 409 while another job is active."""
+    experiment = _owned_experiment(experiment_id)
+    if experiment is None:
+        return _missing("experiment", experiment_id)
+    body = parse_json(app.current_request.raw_body, required=False)
+    request = validate(RunRequest, body if body is not None else {})
+    spec = ExperimentSpec.model_validate(experiment.spec)
+    if not isinstance(spec.compute, LocalCompute):
+        raise InvalidBody(
+            f"invalid compute.type {spec.compute.type!r}: this deployment runs only "
+            "'local' compute so far"
+        )
+    if isinstance(request.optimizer, GridOptimizer):
+        size = grid_size(spec, request.optimizer)
+        if size > MAX_GRID_SIZE:
+            raise InvalidBody(
+                "invalid optimizer.num_configs_per_param "
+                f"{request.optimizer.num_configs_per_param}: "
+                f"the grid has {size} configurations; the limit is {MAX_GRID_SIZE}"
+            )
+    try:
+        job = start_job(
+            experiment,
+            request.optimizer.model_dump(mode="json"),
+            settings=settings,
+            sfn=sfn(),
+            logger=logger,
+        )
+    except JobConflict as exc:
+        body = {"status": "conflict", "message": str(exc), "job_id": exc.active_job_id}
+        return _json_response(body, 409)
+    except LaunchFailed as exc:
+        return _json_response({"message": f"the job could not be started: {exc}"}, 503)
+    logger.append_keys(job_id=job.job_id)
+    logger.info("job submitted", optimizer=job.optimizer)
+    return _json_response({"status": "submitted", "job": job_view(job)}, 202)
+
+
+@app.route(f"{API}/experiments/{{experiment_id}}/job", methods=["GET"], authorizer=authorizer)
+def get_active_job(experiment_id: str) -> Response:
+    """Return the experiment's queued or running job."""
+    experiment = _owned_experiment(experiment_id)
+    if experiment is None or not experiment.active_job_id:
+        return _missing("active job for experiment", experiment_id)
+    job = _owned_job(experiment.active_job_id)
+    if job is None:
+        return _missing("active job for experiment", experiment_id)
+    return _json_response(job_view(job), 200)
+
+
+@app.route(f"{API}/experiments/{{experiment_id}}/stop", methods=["POST"], authorizer=authorizer)
+def stop_experiment(experiment_id: str) -> Response:
+    """Stop the experiment's active job: its execution, its runner and the running trial."""
+    experiment = _owned_experiment(experiment_id)
+    if experiment is None or not experiment.active_job_id:
+        return _missing("active job for experiment", experiment_id)
+    job = _owned_job(experiment.active_job_id)
+    if job is None:
+        return _missing("active job for experiment", experiment_id)
+    stopped = stop_job(job, experiment, sfn=sfn(), logger=logger)
+    logger.info("job stop requested", stopped=stopped, status=job.status)
+    job.refresh(consistent_read=True)
+    return _json_response({"status": job.status, "job": job_view(job)}, 200)
+
+
+@app.route(f"{API}/jobs/{{job_id}}", methods=["GET"], authorizer=authorizer)
+def get_job(job_id: str) -> Response:
+    """Return one job, or for a status name such as ``running`` the caller's jobs in it."""
+    if job_id in JOB_STATUSES:
+        jobs = JobModel.owner_status_index.query(caller().sub, JobModel.status == job_id)
+        return _json_response([job_view(job) for job in jobs], 200)
+    job = _owned_job(job_id)
+    if job is None:
+        return _missing("job", job_id)
+    return _json_response(job_view(job), 200)

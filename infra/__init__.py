@@ -1,0 +1,1 @@
+"""The local stack: moto server, the Chalice app and the local launcher on one machine."""

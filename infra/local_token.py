@@ -1,0 +1,54 @@
+"""Print an ID token of the local stack's user, or with ``--local-key`` the stack's local key."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from infra.provision import login
+from paropt.settings import Settings
+
+INFO_PATH = Path(__file__).resolve().parent.parent / ".paropt" / "local-stack.json"
+
+
+def local_id_token(info: dict) -> str:
+    """Log in as the local user through the stack's Cognito and return the ID token."""
+    settings = Settings(
+        region=info["region"],
+        aws_endpoint_url=info["aws_endpoint_url"],
+        experiments_table="",
+        trials_table="",
+        jobs_table="",
+        state_machine_arn="",
+        heartbeat_seconds=0,
+        job_timeout_seconds=0,
+        auth_mode="jwks",
+        jwks_url=None,
+        token_issuer=None,
+        client_id=info["client_id"],
+        local_key=None,
+    )
+    result = login(
+        settings, client_id=info["client_id"], username=info["username"], password=info["password"]
+    )
+    return result["IdToken"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if not INFO_PATH.exists():
+        print(
+            f"{INFO_PATH} does not exist; start the local stack with `make local`", file=sys.stderr
+        )
+        return 1
+    info = json.loads(INFO_PATH.read_text())
+    if arguments == ["--local-key"]:
+        print(info["local_key"])
+    else:
+        print(local_id_token(info))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

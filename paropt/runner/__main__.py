@@ -1,0 +1,97 @@
+"""Entry point of the runner: ``python -m paropt.runner``.
+
+Reads ``PAROPT_JOB_ID`` and ``PAROPT_TASK_TOKEN`` from the environment, runs the
+job's trials and reports to Step Functions with the task token.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from aws_lambda_powertools import Logger
+
+from paropt.runner.heartbeat import Heartbeat
+from paropt.runner.job import JobNotRunnable, JobRun
+from paropt.settings import Settings
+from paropt.storage import JobModel, bind_models
+
+# Step Functions limits the error name to 256 and the cause to 32,768 characters.
+MAX_ERROR_CHARS = 256
+MAX_CAUSE_CHARS = 32_768
+
+
+def _send_failure(sfn, task_token: str, error: str, cause: str, logger: Logger) -> None:  # noqa: ANN001
+    try:
+        sfn.send_task_failure(
+            taskToken=task_token, error=error[:MAX_ERROR_CHARS], cause=cause[:MAX_CAUSE_CHARS]
+        )
+    except Exception:  # noqa: BLE001 - the heartbeat timeout fails the job anyway
+        logger.exception("sending the task failure failed")
+
+
+def main() -> int:
+    """Run the job named in the environment; return the process exit status."""
+    logger = Logger(service="paropt-runner")
+    job_id = os.environ.get("PAROPT_JOB_ID", "")
+    task_token = os.environ.get("PAROPT_TASK_TOKEN", "")
+    if not job_id or not task_token:
+        print("paropt.runner: PAROPT_JOB_ID and PAROPT_TASK_TOKEN must be set", file=sys.stderr)
+        return 2
+    logger.append_keys(job_id=job_id)
+    settings = Settings.from_environment()
+    bind_models(settings)
+    sfn = settings.boto3_client("stepfunctions")
+    heartbeat = Heartbeat(
+        sfn=sfn,
+        task_token=task_token,
+        job_id=job_id,
+        interval=max(1.0, settings.heartbeat_seconds / 4),
+        logger=logger,
+    )
+
+    def on_terminate(signum: int, frame) -> None:  # noqa: ANN001
+        heartbeat.request_stop(f"runner received signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_terminate)
+
+    try:
+        job = JobModel.get(job_id)
+        logger.append_keys(experiment_id=job.experiment_id)
+        run = JobRun(job, heartbeat=heartbeat, logger=logger)
+        run.mark_running()
+        logger.info("job started", planned=run.optimizer.planned)
+        heartbeat.start()
+        summary = run.run()
+    except JobNotRunnable as exc:
+        logger.warning("job is not queued; nothing to run", error=str(exc))
+        return 0
+    except Exception as exc:
+        logger.exception("runner failed")
+        _send_failure(sfn, task_token, type(exc).__name__, str(exc) or repr(exc), logger)
+        return 1
+    finally:
+        heartbeat.close()
+
+    logger.info("job ended", **summary.__dict__)
+    if heartbeat.stopped.is_set() and heartbeat.stop_reason == "stopped by user":
+        # The API stopped the execution and marked the job; there is nobody to report to.
+        return 0
+    if heartbeat.stopped.is_set():
+        _send_failure(sfn, task_token, "RunnerStopped", heartbeat.stop_reason or "", logger)
+        return 1
+    if summary.best_outcome is None:
+        cause = (
+            f"none of the {summary.trials_done} trials succeeded"
+            if summary.trials_done
+            else f"no trial was run: {summary.stop_reason}"
+        )
+        _send_failure(sfn, task_token, "NoSuccessfulTrial", cause, logger)
+        return 1
+    sfn.send_task_success(taskToken=task_token, output=summary.as_output())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

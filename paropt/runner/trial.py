@@ -1,0 +1,157 @@
+"""Execution of one trial: the setup, command and finish scripts in a fresh directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+from paropt.storage.models import OUTPUT_TAIL_BYTES, utc_now
+
+_running_lock = threading.Lock()
+_running: set[subprocess.Popen] = set()
+
+
+@dataclass(frozen=True)
+class TrialScripts:
+    """The rendered bash scripts of one trial."""
+
+    command: str
+    setup: str | None = None
+    finish: str | None = None
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """What one trial measured.
+
+    ``runtime`` is the wall time of the command script in seconds, without the setup
+    and finish scripts; it is set only when the command exited with status 0.
+    """
+
+    status: str
+    runtime: float | None
+    exit_code: int | None
+    reason: str | None
+    output_tail: str
+    started_at: str
+    ended_at: str
+
+
+class _ScriptFailed(Exception):
+    def __init__(self, status: str, exit_code: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.exit_code = exit_code
+        self.reason = reason
+
+
+def kill_running_trials() -> int:
+    """Kill the process group of every script that is running now; return how many."""
+    with _running_lock:
+        processes = list(_running)
+    for process in processes:
+        _kill_group(process)
+    return len(processes)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _run_script(
+    name: str, script: str, workdir: str, log, timeout: float | None
+) -> tuple[float, int]:
+    path = os.path.join(workdir, f"{name}.sh")
+    with open(path, "w") as handle:
+        handle.write(script)
+    log.write(f"--- {name} ---\n".encode())
+    log.flush()
+    # A new session makes the script the leader of its own process group, so a
+    # timeout or a stop kills the tool's child processes too.
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        ["bash", path],
+        cwd=workdir,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    with _running_lock:
+        _running.add(process)
+    try:
+        exit_code = process.wait(timeout=timeout)
+        elapsed = time.perf_counter() - start
+    except subprocess.TimeoutExpired as exc:
+        _kill_group(process)
+        process.wait()
+        raise _ScriptFailed(
+            "timed_out", None, f"{name} script timed out after {timeout:g} s"
+        ) from exc
+    finally:
+        with _running_lock:
+            _running.discard(process)
+        # Background processes the script left behind would disturb the next trial.
+        _kill_group(process)
+    if exit_code < 0:
+        raise _ScriptFailed("failed", exit_code, f"{name} script was killed by signal {-exit_code}")
+    if exit_code != 0:
+        raise _ScriptFailed("failed", exit_code, f"{name} script exited with status {exit_code}")
+    return elapsed, exit_code
+
+
+def _read_tail(path: str) -> str:
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        if size > OUTPUT_TAIL_BYTES:
+            handle.seek(size - OUTPUT_TAIL_BYTES)
+        data = handle.read(OUTPUT_TAIL_BYTES)
+    return data.decode("utf-8", errors="replace")
+
+
+def run_trial(scripts: TrialScripts, *, timeout: float | None = None) -> TrialResult:
+    """Run the scripts of one trial in a new temporary directory and time the command.
+
+    The output of all three scripts goes to a file in that directory, of which only
+    the last ``OUTPUT_TAIL_BYTES`` bytes are kept, so a very talkative tool does not
+    grow the runner's memory. The directory is removed afterwards.
+    """
+    workdir = tempfile.mkdtemp(prefix="paropt-trial-")
+    log_path = os.path.join(workdir, ".paropt-output.log")
+    started_at = utc_now()
+    runtime: float | None = None
+    exit_code: int | None = None
+    status = "succeeded"
+    reason: str | None = None
+    try:
+        with open(log_path, "wb") as log:
+            try:
+                if scripts.setup:
+                    _run_script("setup", scripts.setup, workdir, log, timeout)
+                runtime, exit_code = _run_script("command", scripts.command, workdir, log, timeout)
+                if scripts.finish:
+                    _run_script("finish", scripts.finish, workdir, log, timeout)
+            except _ScriptFailed as failure:
+                status, exit_code, reason = failure.status, failure.exit_code, failure.reason
+                runtime = None
+        output_tail = _read_tail(log_path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return TrialResult(
+        status=status,
+        runtime=runtime,
+        exit_code=exit_code,
+        reason=reason,
+        output_tail=output_tail,
+        started_at=started_at,
+        ended_at=utc_now(),
+    )
