@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import os
@@ -91,13 +92,32 @@ def guard(event, get_response):  # noqa: ANN001, ANN201 - Chalice middleware sig
         return _json_response({"message": f"unauthorized: {exc}"}, 401)
     event.context["paropt_caller"] = caller
     logger.append_keys(caller=caller.sub)
-    try:
-        return get_response(event)
-    except InvalidBody as exc:
-        return _json_response({"message": exc.message, "errors": exc.errors}, 400)
-    except Exception:
-        logger.exception("request failed", path=event.path, method=event.method)
-        return _json_response({"message": "internal error; the service log has the details"}, 500)
+    return get_response(event)
+
+
+def api_route(path: str, methods: list[str]):  # noqa: ANN201 - a decorator
+    """Register a view under ``/api/v1`` with the Cognito authoriser and JSON error answers.
+
+    Chalice turns exceptions from views into its own 500 answer before middleware
+    sees them, so each view is wrapped here instead.
+    """
+
+    def register(view):  # noqa: ANN001, ANN202
+        @functools.wraps(view)
+        def answer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            try:
+                return view(*args, **kwargs)
+            except InvalidBody as exc:
+                return _json_response({"message": exc.message, "errors": exc.errors}, 400)
+            except Exception:
+                request = app.current_request
+                logger.exception("request failed", path=request.path, method=request.method)
+                body = {"message": "internal error; the service log has the details"}
+                return _json_response(body, 500)
+
+        return app.route(API + path, methods=methods, authorizer=authorizer)(answer)
+
+    return register
 
 
 def caller() -> Caller:
@@ -130,7 +150,7 @@ def _owned_job(job_id: str) -> JobModel | None:
     return job if job.owner == caller().sub else None
 
 
-@app.route(f"{API}/experiments", methods=["POST"], authorizer=authorizer)
+@api_route("/experiments", ["POST"])
 def create_experiment() -> Response:
     """Get or create an experiment; an identical body from the same user gets the stored one."""
     body = parse_json(app.current_request.raw_body, required=True)
@@ -163,14 +183,14 @@ def _experiment_id(owner: str, content_hash: str) -> str:
     return hashlib.sha256(f"{owner}\n{content_hash}".encode()).hexdigest()[:32]
 
 
-@app.route(f"{API}/experiments", methods=["GET"], authorizer=authorizer)
+@api_route("/experiments", ["GET"])
 def list_experiments() -> Response:
     """List the caller's experiments, oldest first."""
     experiments = ExperimentModel.owner_index.query(caller().sub)
     return _json_response([experiment_view(item) for item in experiments], 200)
 
 
-@app.route(f"{API}/experiments/{{experiment_id}}", methods=["GET"], authorizer=authorizer)
+@api_route("/experiments/{experiment_id}", ["GET"])
 def get_experiment(experiment_id: str) -> Response:
     experiment = _owned_experiment(experiment_id)
     if experiment is None:
@@ -196,7 +216,7 @@ def _page_arguments(params: dict[str, str]) -> tuple[int, dict | None]:
     return limit, start_key
 
 
-@app.route(f"{API}/experiments/{{experiment_id}}/trials", methods=["GET"], authorizer=authorizer)
+@api_route("/experiments/{experiment_id}/trials", ["GET"])
 def list_trials(experiment_id: str) -> Response:
     """List an experiment's trials in order, one Query per page.
 
@@ -218,7 +238,7 @@ def list_trials(experiment_id: str) -> Response:
     return _json_response(trials, 200, headers)
 
 
-@app.route(f"{API}/experiments/{{experiment_id}}/trials", methods=["POST"], authorizer=authorizer)
+@api_route("/experiments/{experiment_id}/trials", ["POST"])
 def start_run(experiment_id: str) -> Response:
     """Start a run of an optimiser on the experiment; 409 while another job is active."""
     experiment = _owned_experiment(experiment_id)
@@ -258,7 +278,7 @@ def start_run(experiment_id: str) -> Response:
     return _json_response({"status": "submitted", "job": job_view(job)}, 202)
 
 
-@app.route(f"{API}/experiments/{{experiment_id}}/job", methods=["GET"], authorizer=authorizer)
+@api_route("/experiments/{experiment_id}/job", ["GET"])
 def get_active_job(experiment_id: str) -> Response:
     """Return the experiment's queued or running job."""
     experiment = _owned_experiment(experiment_id)
@@ -270,7 +290,7 @@ def get_active_job(experiment_id: str) -> Response:
     return _json_response(job_view(job), 200)
 
 
-@app.route(f"{API}/experiments/{{experiment_id}}/stop", methods=["POST"], authorizer=authorizer)
+@api_route("/experiments/{experiment_id}/stop", ["POST"])
 def stop_experiment(experiment_id: str) -> Response:
     """Stop the experiment's active job: its execution, its runner and the running trial."""
     experiment = _owned_experiment(experiment_id)
@@ -285,7 +305,7 @@ def stop_experiment(experiment_id: str) -> Response:
     return _json_response({"status": job.status, "job": job_view(job)}, 200)
 
 
-@app.route(f"{API}/jobs/{{job_id}}", methods=["GET"], authorizer=authorizer)
+@api_route("/jobs/{job_id}", ["GET"])
 def get_job(job_id: str) -> Response:
     """Return one job, or for a status name such as ``running`` the caller's jobs in it."""
     if job_id in JOB_STATUSES:

@@ -66,6 +66,7 @@ class LocalStack:
         self,
         root: Path = ROOT,
         *,
+        state_dir: Path | None = None,
         api_port: int = 0,
         moto_port: int = 0,
         heartbeat_seconds: int = 10,
@@ -73,7 +74,7 @@ class LocalStack:
         max_runners: int = 2,
     ) -> None:
         self.root = root
-        self.state_dir = root / ".paropt"
+        self.state_dir = state_dir or root / ".paropt"
         self.api_port = api_port or free_port()
         self.moto_port = moto_port or free_port()
         self.heartbeat_seconds = heartbeat_seconds
@@ -93,7 +94,7 @@ class LocalStack:
         return f"http://{HOST}:{self.api_port}"
 
     def _start_moto(self) -> None:
-        self.state_dir.mkdir(mode=0o700, exist_ok=True)
+        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = {**os.environ, "MOTO_PORT": str(self.moto_port)}
         log = open(self.state_dir / "moto.log", "ab")  # noqa: SIM115 - lives as long as moto
         # moto's state-machine interpreter calls the other services at
@@ -234,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-runners", type=int, default=2, help="jobs that run at the same time (default: 2)"
     )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="folder for local-stack.json and logs (default: .paropt in the repository)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stack = LocalStack(
@@ -241,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         moto_port=args.moto_port,
         heartbeat_seconds=args.heartbeat_seconds,
         max_runners=args.max_runners,
+        state_dir=args.state_dir,
     )
     closing = threading.Event()
 

@@ -28,8 +28,9 @@ class NumericParameter(_Spec):
 
     name: str = Field(pattern=NAME_PATTERN)
     type: Literal["int", "float"]
-    minimum: float
-    maximum: float
+    # int | float keeps 10 as 10 in stored experiments and messages.
+    minimum: int | float
+    maximum: int | float
 
     @model_validator(mode="after")
     def _check_bounds(self) -> NumericParameter:

@@ -16,10 +16,11 @@ def placeholders(template: str) -> set[str]:
 
 
 def format_value(value: object) -> str:
-    """Format a parameter value as it appears in a script: integers never as ``70.0``."""
+    """Format a parameter value as it appears in a script; an ``int`` never gets a decimal point."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
+    # repr gives the shortest text that reads back as the same float.
+    if isinstance(value, float):
         return repr(value)
     return str(value)
 

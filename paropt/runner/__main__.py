@@ -22,11 +22,24 @@ MAX_ERROR_CHARS = 256
 MAX_CAUSE_CHARS = 32_768
 
 
-def _send_failure(sfn, task_token: str, error: str, cause: str, logger: Logger) -> None:  # noqa: ANN001
+def _send_failure(  # noqa: PLR0913
+    sfn,  # noqa: ANN001
+    task_token: str,
+    error: str,
+    cause: str,
+    logger: Logger,
+    job: JobModel | None = None,
+) -> None:
+    error, cause = error[:MAX_ERROR_CHARS], cause[:MAX_CAUSE_CHARS]
+    if job is not None:
+        # The job item gets the error and cause directly as well, because the state
+        # machine's copy can lose the cause (moto 5.2 drops it from SendTaskFailure).
+        try:
+            job.update(actions=[JobModel.error.set(error), JobModel.cause.set(cause)])
+        except Exception:  # noqa: BLE001 - the state machine still records the failure
+            logger.exception("recording the failure on the job failed")
     try:
-        sfn.send_task_failure(
-            taskToken=task_token, error=error[:MAX_ERROR_CHARS], cause=cause[:MAX_CAUSE_CHARS]
-        )
+        sfn.send_task_failure(taskToken=task_token, error=error, cause=cause)
     except Exception:  # noqa: BLE001 - the heartbeat timeout fails the job anyway
         logger.exception("sending the task failure failed")
 
@@ -56,6 +69,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, on_terminate)
 
+    job: JobModel | None = None
     try:
         job = JobModel.get(job_id)
         logger.append_keys(experiment_id=job.experiment_id)
@@ -69,7 +83,7 @@ def main() -> int:
         return 0
     except Exception as exc:
         logger.exception("runner failed")
-        _send_failure(sfn, task_token, type(exc).__name__, str(exc) or repr(exc), logger)
+        _send_failure(sfn, task_token, type(exc).__name__, str(exc) or repr(exc), logger, job)
         return 1
     finally:
         heartbeat.close()
@@ -79,7 +93,7 @@ def main() -> int:
         # The API stopped the execution and marked the job; there is nobody to report to.
         return 0
     if heartbeat.stopped.is_set():
-        _send_failure(sfn, task_token, "RunnerStopped", heartbeat.stop_reason or "", logger)
+        _send_failure(sfn, task_token, "RunnerStopped", heartbeat.stop_reason or "", logger, job)
         return 1
     if summary.best_outcome is None:
         cause = (
@@ -87,7 +101,7 @@ def main() -> int:
             if summary.trials_done
             else f"no trial was run: {summary.stop_reason}"
         )
-        _send_failure(sfn, task_token, "NoSuccessfulTrial", cause, logger)
+        _send_failure(sfn, task_token, "NoSuccessfulTrial", cause, logger, job)
         return 1
     sfn.send_task_success(taskToken=task_token, output=summary.as_output())
     return 0

@@ -1,0 +1,134 @@
+"""End to end over HTTP: the local stack as `make local` starts it, driven like a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from infra.local_token import local_id_token
+from infra.provision import create_user, login
+from paropt.settings import Settings
+from tests.conftest import ROOT
+
+PASSWORD = "Other-user-pw-1"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    state_dir = tmp_path_factory.mktemp("stack")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PAROPT_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack", "--state-dir", str(state_dir)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    info_path = state_dir / "local-stack.json"
+    deadline = time.monotonic() + 90
+    while not info_path.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert info_path.exists(), process.stdout.read().decode() if process.poll() is not None else ""
+    time.sleep(0.2)
+    info = json.loads(info_path.read_text())
+    yield process, info, info_path
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _session(info: dict, token: str | None) -> requests.Session:
+    session = requests.Session()
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
+    session.headers["X-Paropt-Local-Key"] = info["local_key"]
+    return session
+
+
+def _settings(info: dict) -> Settings:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "paropt-test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "paropt-test")
+    return Settings(
+        region=info["region"],
+        aws_endpoint_url=info["aws_endpoint_url"],
+        experiments_table="",
+        trials_table="",
+        jobs_table="",
+        state_machine_arn="",
+        heartbeat_seconds=0,
+        job_timeout_seconds=0,
+        auth_mode="jwks",
+        jwks_url=None,
+        token_issuer=None,
+        client_id=info["client_id"],
+        local_key=None,
+    )
+
+
+def test_local_stack_info_file_is_private(stack) -> None:
+    _, info, info_path = stack
+    assert info_path.stat().st_mode & 0o777 == 0o600
+    assert info["api_url"].startswith("http://127.0.0.1:")
+    assert info["aws_endpoint_url"].startswith("http://127.0.0.1:")
+    for key in ("region", "user_pool_id", "client_id", "username", "password", "local_key"):
+        assert info[key]
+
+
+def test_local_stack_rejects_request_without_token(stack) -> None:
+    _, info, _ = stack
+    response = _session(info, None).get(f"{info['api_url']}/api/v1/experiments", timeout=10)
+    assert response.status_code == 401
+
+
+def test_local_stack_runs_grid_end_to_end(stack) -> None:
+    _, info, _ = stack
+    api = f"{info['api_url']}/api/v1"
+    session = _session(info, local_id_token(info))
+    body = json.loads((ROOT / "examples" / "xz_experiment.json").read_text())
+    body["parameters"][1]["maximum"] = 2
+    created = session.post(f"{api}/experiments", json=body, timeout=10)
+    assert created.status_code in (200, 201)
+    experiment_id = created.json()["experiment_id"]
+    optimizer = {"optimizer": {"type": "grid", "num_configs_per_param": 2}}
+    started = session.post(f"{api}/experiments/{experiment_id}/trials", json=optimizer, timeout=10)
+    assert started.status_code == 202
+    job_id = started.json()["job"]["job_id"]
+    deadline = time.monotonic() + 120
+    job = session.get(f"{api}/jobs/{job_id}", timeout=10).json()
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job = session.get(f"{api}/jobs/{job_id}", timeout=10).json()
+    assert job["status"] == "finished", job
+    trials = session.get(f"{api}/experiments/{experiment_id}/trials", timeout=10).json()
+    assert len(trials) == 4
+    assert {trial["status"] for trial in trials} == {"succeeded"}
+    assert job["best"]["outcome"] == min(trial["outcome"] for trial in trials)
+
+    settings = _settings(info)
+    create_user(settings, pool_id=info["user_pool_id"], username="mallory", password=PASSWORD)
+    token = login(settings, client_id=info["client_id"], username="mallory", password=PASSWORD)
+    other = _session(info, token["IdToken"])
+    for path in (f"/experiments/{experiment_id}", f"/experiments/{experiment_id}/trials"):
+        response = other.get(f"{api}{path}", timeout=10)
+        assert response.status_code == 404
+        assert response.json()["status"] == "missing"
+    assert other.get(f"{api}/jobs/{job_id}", timeout=10).status_code == 404
+
+
+def test_local_stack_stops_on_sigterm(stack) -> None:
+    process, info, info_path = stack
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    assert process.returncode == 0
+    assert not info_path.exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{info['aws_endpoint_url']}/moto-api/", timeout=2)
+    assert Path(info_path.parent).exists()
