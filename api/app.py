@@ -1,6 +1,6 @@
 """The paropt service REST API (Chalice).
 
-Routes live under ``/api/v1`` and keep the request bodies and answers of the
+Routes live under ``/api/v1`` and keep the request bodies and responses of the
 previous paropt service. This module imports nothing of the optimiser stack
 (bayes_opt, scikit-learn, SciPy, NumPy, Parsl), so a cold start stays short.
 """
@@ -81,7 +81,7 @@ def _missing(what: str, identifier: str) -> Response:
 
 @app.middleware("http")
 def guard(event, get_response):  # noqa: ANN001, ANN201 - Chalice middleware signature
-    """Authenticate every request, and turn known errors into JSON answers."""
+    """Authenticate every request, and turn known errors into JSON responses."""
     logger.remove_keys(["experiment_id", "job_id", "caller"])
     try:
         caller = authenticate(
@@ -96,9 +96,9 @@ def guard(event, get_response):  # noqa: ANN001, ANN201 - Chalice middleware sig
 
 
 def api_route(path: str, methods: list[str]):  # noqa: ANN201 - a decorator
-    """Register a view under ``/api/v1`` with the Cognito authoriser and JSON error answers.
+    """Register a view under ``/api/v1`` with the Cognito authoriser and JSON error responses.
 
-    Chalice turns exceptions from views into its own 500 answer before middleware
+    Chalice turns exceptions from views into its own 500 response before middleware
     sees them, so each view is wrapped here instead.
     """
 

@@ -1,7 +1,7 @@
 """The local launcher: consumes the launch queue and starts runners as child processes.
 
-In AWS a Lambda consumes the same queue and starts a Fargate task; here the runner
-entry point runs as a child process with the job id and task token in its
+In AWS a Lambda consumes the same queue and starts a Fargate task. Here the runner
+entry point runs as a child process, with the job id and task token in its
 environment.
 """
 

@@ -1,10 +1,11 @@
 """Run the whole service on one machine: ``python -m infra.local_stack`` (``make local``).
 
-It starts, on 127.0.0.1 only, a moto server with state-machine execution on,
-creates the tables, launch queue, state machine (from the same ASL file that is
-deployed) and a Cognito user pool with one user, serves the Chalice app, and runs
-the local launcher. It writes ``.paropt/local-stack.json`` (mode 0600) with what a
-client needs, and shuts everything down on Ctrl-C or SIGTERM, runners included.
+Everything listens on 127.0.0.1 only. It starts a moto server with state-machine
+execution on. In it, it creates the tables, the launch queue, the state machine
+(from the same ASL file that is deployed) and a Cognito user pool with one user.
+Then it serves the Chalice app and runs the local launcher. It writes
+``.paropt/local-stack.json`` (mode 0600) with what a client needs, and shuts
+everything down on Ctrl-C or SIGTERM, runners included.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def free_port() -> int:
 
 
 def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None = None) -> None:
-    """Poll ``url`` until it answers; raise RuntimeError after ``timeout`` seconds."""
+    """Poll ``url`` until it responds; raise RuntimeError after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -56,7 +57,7 @@ def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None 
             return
         except requests.ConnectionError:
             time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+    raise RuntimeError(f"{url} did not respond within {timeout:g} s")
 
 
 class LocalStack:

@@ -1,4 +1,4 @@
-"""Who is calling: the verified identity of a request."""
+"""Identity of the caller of a request, verified from its token or its authoriser claims."""
 
 from __future__ import annotations
 

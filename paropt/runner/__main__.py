@@ -90,7 +90,7 @@ def main() -> int:
 
     logger.info("job ended", **summary.__dict__)
     if heartbeat.stopped.is_set() and heartbeat.stop_reason == "stopped by user":
-        # The API stopped the execution and marked the job; there is nobody to report to.
+        # The API stopped the execution and marked the job, so no task waits for a result.
         return 0
     if heartbeat.stopped.is_set():
         _send_failure(sfn, task_token, "RunnerStopped", heartbeat.stop_reason or "", logger, job)

@@ -8,8 +8,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from paropt.storage.models import JobModel
 
-# Step Functions answers these when the execution no longer waits for the token:
-# it was stopped, timed out or already closed.
+# Step Functions returns these errors when the execution no longer waits for the
+# token, because it was stopped, timed out or already closed.
 EXECUTION_GONE_ERRORS = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
 
 

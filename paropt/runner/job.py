@@ -22,7 +22,7 @@ class JobNotRunnable(Exception):
 
 @dataclass
 class JobSummary:
-    """How a job ended, as sent with the task success or failure."""
+    """Summary of an ended job, sent as the output of the task success."""
 
     trials_done: int
     trials_failed: int
@@ -126,15 +126,18 @@ class JobRun:
     def _record(self, configuration: dict, result: TrialResult) -> None:
         self.last_trial_number += 1
         number = self.last_trial_number
-        succeeded = result.status == "succeeded" and result.runtime is not None
-        outcome = result.runtime if succeeded and math.isfinite(result.runtime) else None
+        outcome = None
+        if result.status == "succeeded" and result.runtime is not None:
+            outcome = result.runtime if math.isfinite(result.runtime) else None
+        status = "failed" if result.status == "succeeded" and outcome is None else result.status
+
         trial = TrialModel(
             self.job.experiment_id,
             number,
             job_id=self.job.job_id,
             run_number=self.job.run_number,
             parameters=configuration,
-            status=result.status if outcome is not None or not succeeded else "failed",
+            status=status,
             outcome=outcome,
             exit_code=result.exit_code,
             reason=result.reason,
@@ -143,6 +146,7 @@ class JobRun:
             ended_at=result.ended_at,
         )
         trial.save()
+
         self.optimizer.tell(configuration, outcome)
         self.summary.trials_done += 1
         actions = [JobModel.trials_done.add(1)]

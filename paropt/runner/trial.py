@@ -31,7 +31,7 @@ class TrialResult:
     """What one trial measured.
 
     ``runtime`` is the wall time of the command script in seconds, without the setup
-    and finish scripts; it is set only when the command exited with status 0.
+    and finish scripts. It is ``None`` unless all three scripts exited with status 0.
     """
 
     status: str

@@ -51,8 +51,8 @@ class ExperimentModel(Model):
     tool_name = UnicodeAttribute()
     spec = JSONAttribute()
     created_at = UnicodeAttribute()
-    # Id of the queued or running job; set with a condition so one experiment has
-    # at most one active job, and removed when that job ends.
+    # Id of the queued or running job. A conditional write sets it, so one experiment
+    # has at most one active job. The job's end removes it.
     active_job_id = UnicodeAttribute(null=True)
     runs_started = NumberAttribute(default=0)
     owner_index = ExperimentOwnerIndex()
