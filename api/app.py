@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice import Chalice, CognitoUserPoolAuthorizer, Response
 from chalicelib.auth import Caller, TokenVerifier, Unauthorized, authenticate
-from chalicelib.bodies import InvalidBody, parse_json, validate
+from chalicelib.bodies import InvalidBody, parse_json, parse_json_text, validate
 from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
 from chalicelib.views import experiment_view, job_view, trial_view
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -28,6 +28,7 @@ from paropt.settings import Settings
 from paropt.specs import ExperimentSpec, GridOptimizer, LocalCompute, RunRequest, grid_size
 from paropt.storage import (
     JOB_STATUSES,
+    TRIAL_STATUSES,
     ExperimentModel,
     JobModel,
     TrialModel,
@@ -209,11 +210,53 @@ def _page_arguments(params: dict[str, str]) -> tuple[int, dict | None]:
     token = params.get("next_token")
     if token is None:
         return limit, None
+    return limit, _decode_trials_token(token)
+
+
+def _decode_trials_token(token: str) -> dict:
+    """Decode a next_token of the trials listing; reject anything this API did not issue."""
+    invalid = InvalidBody(
+        f"invalid next_token {token[:40]!r}: use the token the last page returned"
+    )
+    if len(token) > 512:
+        raise invalid
     try:
-        start_key = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
-        raise InvalidBody(f"invalid next_token {token[:40]!r}") from None
-    return limit, start_key
+        start_key = parse_json_text(base64.urlsafe_b64decode(token.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError, InvalidBody):
+        raise invalid from None
+    if not isinstance(start_key, dict) or set(start_key) != {"experiment_id", "trial_number"}:
+        raise invalid
+    experiment_part, number_part = start_key["experiment_id"], start_key["trial_number"]
+    if not (
+        isinstance(experiment_part, dict)
+        and set(experiment_part) == {"S"}
+        and isinstance(experiment_part["S"], str)
+        and isinstance(number_part, dict)
+        and set(number_part) == {"N"}
+        and isinstance(number_part["N"], str)
+        and number_part["N"].isdigit()
+        and len(number_part["N"]) <= 12
+    ):
+        raise invalid
+    return start_key
+
+
+def _trial_filter(params: dict[str, str]):  # noqa: ANN202 - a PynamoDB condition or None
+    condition = None
+    if "status" in params:
+        if params["status"] not in TRIAL_STATUSES:
+            raise InvalidBody(
+                f"invalid status {params['status'][:40]!r}: expected one of {list(TRIAL_STATUSES)}"
+            )
+        condition = TrialModel.status == params["status"]
+    if "run" in params:
+        try:
+            run = int(params["run"])
+        except ValueError:
+            raise InvalidBody(f"invalid run {params['run'][:40]!r}: expected an integer") from None
+        run_condition = TrialModel.run_number == run
+        condition = run_condition if condition is None else condition & run_condition
+    return condition
 
 
 @api_route("/experiments/{experiment_id}/trials", ["GET"])
@@ -226,10 +269,17 @@ def list_trials(experiment_id: str) -> Response:
     experiment = _owned_experiment(experiment_id)
     if experiment is None:
         return _missing("experiment", experiment_id)
-    limit, start_key = _page_arguments(app.current_request.query_params or {})
+    params = app.current_request.query_params or {}
+    limit, start_key = _page_arguments(params)
     if start_key is not None and start_key.get("experiment_id", {}).get("S") != experiment_id:
         raise InvalidBody("invalid next_token: it belongs to another experiment")
-    page = TrialModel.query(experiment_id, limit=limit, last_evaluated_key=start_key)
+    page = TrialModel.query(
+        experiment_id,
+        limit=limit,
+        last_evaluated_key=start_key,
+        filter_condition=_trial_filter(params),
+        consistent_read=True,
+    )
     trials = [trial_view(trial) for trial in page]
     headers = {}
     if page.last_evaluated_key:
@@ -252,18 +302,12 @@ def start_run(experiment_id: str) -> Response:
             f"invalid compute.type {spec.compute.type!r}: this deployment runs only "
             "'local' compute so far"
         )
-    if isinstance(request.optimizer, GridOptimizer):
-        size = grid_size(spec, request.optimizer)
-        if size > MAX_GRID_SIZE:
-            raise InvalidBody(
-                "invalid optimizer.num_configs_per_param "
-                f"{request.optimizer.num_configs_per_param}: "
-                f"the grid has {size} configurations; the limit is {MAX_GRID_SIZE}"
-            )
+    _check_run(spec, request)
     try:
         job = start_job(
             experiment,
-            request.optimizer.model_dump(mode="json"),
+            request.optimizer.model_dump(mode="json", exclude_none=True),
+            request.model_dump(mode="json", exclude={"optimizer"}, exclude_none=True),
             settings=settings,
             sfn=sfn(),
             logger=logger,
@@ -276,6 +320,57 @@ def start_run(experiment_id: str) -> Response:
     logger.append_keys(job_id=job.job_id)
     logger.info("job submitted", optimizer=job.optimizer)
     return _json_response({"status": "submitted", "job": job_view(job)}, 202)
+
+
+def _check_run(spec: ExperimentSpec, request: RunRequest) -> None:
+    """Reject a run that cannot be measured as requested."""
+    if isinstance(request.optimizer, GridOptimizer):
+        counts = request.optimizer.num_configs_per_param
+        names = {parameter.name for parameter in spec.parameters}
+        if isinstance(counts, dict) and set(counts) - names:
+            unknown = sorted(set(counts) - names)[0]
+            raise InvalidBody(
+                f"invalid optimizer.num_configs_per_param: {unknown!r} names no parameter; "
+                f"parameters: {sorted(names)}"
+            )
+        size = grid_size(spec, request.optimizer)
+        limit = MAX_GRID_SIZE
+        rules = request.stopping()
+        if rules.max_trials is not None:
+            limit = min(limit, rules.max_trials)
+        if size > limit:
+            raise InvalidBody(
+                "invalid optimizer.num_configs_per_param "
+                f"{request.optimizer.num_configs_per_param}: the grid has {size} "
+                f"configurations, more than the limit of {limit} (max_trials or "
+                f"{MAX_GRID_SIZE}); use fewer values per parameter or another optimiser"
+            )
+    if request.parallelism > 1 and spec.objective.type == "runtime" and not spec.allow_shared_node:
+        raise InvalidBody(
+            f"invalid parallelism {request.parallelism}: concurrent trials on one node "
+            "distort each other's runtimes; set allow_shared_node: true in the experiment "
+            "to accept that, or use parallelism 1"
+        )
+
+
+@api_route("/experiments/{experiment_id}/best", ["GET"])
+def get_best(experiment_id: str) -> Response:
+    """Return the experiment's best configuration over all runs, its outcome and spread."""
+    experiment = _owned_experiment(experiment_id)
+    if experiment is None:
+        return _missing("experiment", experiment_id)
+    if experiment.best_outcome is None:
+        return _missing("successful trial for experiment", experiment_id)
+    spec = ExperimentSpec.model_validate(experiment.spec)
+    body = {
+        "experiment_id": experiment_id,
+        "parameters": experiment.best_parameters,
+        "outcome": experiment.best_outcome,
+        "spread": experiment.best_spread,
+        "trial_number": int(experiment.best_trial_number),
+        "objective": spec.objective.model_dump(mode="json"),
+    }
+    return _json_response(body, 200)
 
 
 @api_route("/experiments/{experiment_id}/job", ["GET"])
@@ -299,7 +394,9 @@ def stop_experiment(experiment_id: str) -> Response:
     job = _owned_job(experiment.active_job_id)
     if job is None:
         return _missing("active job for experiment", experiment_id)
-    stopped = stop_job(job, experiment, sfn=sfn(), logger=logger)
+    stopped = stop_job(
+        job, experiment, sfn=sfn(), logger=logger, wait_seconds=settings.stop_wait_seconds
+    )
     logger.info("job stop requested", stopped=stopped, status=job.status)
     job.refresh(consistent_read=True)
     return _json_response({"status": job.status, "job": job_view(job)}, 200)

@@ -26,6 +26,8 @@ class Settings:
     token_issuer: str | None
     client_id: str | None
     local_key: str | None
+    # Seconds a stop request waits for the runner to confirm it killed its trials.
+    stop_wait_seconds: float = 10.0
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             token_issuer=os.environ.get("PAROPT_TOKEN_ISSUER") or None,
             client_id=os.environ.get("PAROPT_CLIENT_ID") or None,
             local_key=os.environ.get("PAROPT_LOCAL_KEY") or None,
+            stop_wait_seconds=float(os.environ.get("PAROPT_STOP_WAIT_SECONDS", "10")),
         )
 
     def boto3_client(self, service: str):  # noqa: ANN201 - boto3 clients have no static type

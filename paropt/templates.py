@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 # A placeholder is ``${identifier}``. Shell forms such as ``$VAR``, ``${VAR:-x}`` or
-# ``awk '{print $1}'`` do not match and are left for bash.
+# ``awk '{print $1}'`` do not match and are left for bash, and so is a placeholder
+# that names no declared parameter.
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -16,13 +17,13 @@ def placeholders(template: str) -> set[str]:
 
 
 def format_value(value: object) -> str:
-    """Format a parameter value as it appears in a script; an ``int`` never gets a decimal point."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # repr gives the shortest text that reads back as the same float.
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+    """Format a parameter value as it appears in a script; an ``int`` never gets a decimal point.
+
+    Strings outside a safe character set become one single-quoted word.
+    """
+    from paropt.specs.parameters import render_value
+
+    return render_value(value)  # type: ignore[arg-type]
 
 
 def render(template: str, values: Mapping[str, object], declared: Iterable[str]) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from tests.conftest import experiment_body
@@ -32,7 +35,7 @@ from tests.conftest import experiment_body
             {"parameters": [{"name": "x", "type": "complex", "minimum": 1, "maximum": 2}]},
             ["parameters[0]", "complex"],
         ),
-        ({"compute": {"type": "local", "max_threads": 0}}, ["compute.local.max_threads", "0"]),
+        ({"compute": {"type": "local", "max_threads": 0}}, ["compute.max_threads", "0"]),
     ],
 )
 def test_create_experiment_invalid_field(alice, overrides: dict, expected: list[str]) -> None:
@@ -91,7 +94,7 @@ def test_start_run_wrong_optimizer_field_type(alice) -> None:
     body = {"optimizer": {"type": "grid", "num_configs_per_param": "two"}}
     status, answer = alice.request("POST", f"/experiments/{experiment['id']}/trials", body)
     assert status == 400
-    assert "optimizer.grid.num_configs_per_param" in answer["message"]
+    assert "optimizer.num_configs_per_param" in answer["message"]
     assert "two" in answer["message"]
 
 
@@ -113,3 +116,72 @@ def test_start_run_ec2_compute_rejected(alice) -> None:
     status, answer = alice.request("POST", f"/experiments/{experiment['id']}/trials", {})
     assert status == 400
     assert "ec2" in answer["message"]
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 5000])
+def test_deeply_nested_body_is_400(alice, depth: int) -> None:
+    raw = b"[" * depth + b"]" * depth
+    status, answer = alice.request("POST", "/experiments", raw=raw)
+    assert status == 400
+    assert "nested deeper" in answer["message"]
+
+
+def test_huge_integer_is_400(alice) -> None:
+    raw = json.dumps(experiment_body()).replace('"maximum": 5', '"maximum": ' + "9" * 400)
+    status, answer = alice.request("POST", "/experiments", raw=raw.encode())
+    assert status == 400
+    assert "digits" in answer["message"]
+
+
+def test_float_overflow_is_400_with_valid_json(alice) -> None:
+    raw = json.dumps(experiment_body()).replace('"maximum": 5', '"maximum": 1e999')
+    status, answer = alice.request("POST", "/experiments", raw=raw.encode())
+    assert status == 400
+    assert "1e999" in answer["message"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"parameters": [{"name": "x", "type": "int", "minimum": "1", "maximum": 5}]}, "minimum"),
+        ({"parameters": [{"name": "x", "type": "int", "minimum": True, "maximum": 5}]}, "minimum"),
+        (
+            {"parameters": [{"name": "x", "type": "float", "minimum": -1e308, "maximum": 1e308}]},
+            "outside",
+        ),
+        ({"tool_name": "bad\u0000name"}, "tool_name"),
+        ({"command_template_string": "sleep ${x} ${typo}"}, "${typo}"),
+    ],
+)
+def test_create_experiment_rejects_loose_input(alice, overrides: dict, fragment: str) -> None:
+    status, answer = alice.request("POST", "/experiments", experiment_body(**overrides))
+    assert status == 400
+    assert fragment in answer["message"]
+
+
+def test_upper_case_placeholder_is_left_for_bash(alice) -> None:
+    body = experiment_body(command_template_string="echo ${HOME}; sleep 0.0${x}")
+    status, _ = alice.request("POST", "/experiments", body)
+    assert status == 201
+
+
+@pytest.mark.parametrize(
+    "start_key",
+    [
+        [1, 2],
+        {"experiment_id": {"S": "EXP"}, "trial_number": {"N": "abc"}},
+        {"experiment_id": {"S": "EXP"}, "trial_number": {"N": "9" * 41}},
+        {"experiment_id": {"S": "EXP"}, "trial_number": {"S": "2"}},
+        {"experiment_id": {"S": "EXP"}, "trial_number": 2},
+        {"experiment_id": "EXP", "trial_number": 2},
+    ],
+)
+def test_forged_next_token_is_400(alice, start_key) -> None:  # noqa: ANN001
+    _, experiment = alice.request("POST", "/experiments", experiment_body())
+    forged = json.dumps(start_key).replace("EXP", experiment["id"])
+    token = base64.urlsafe_b64encode(forged.encode()).decode()
+    status, answer = alice.request(
+        "GET", f"/experiments/{experiment['id']}/trials?next_token={token}"
+    )
+    assert status == 400
+    assert "next_token" in answer["message"]

@@ -123,6 +123,43 @@ def test_local_stack_runs_grid_end_to_end(stack) -> None:
     assert other.get(f"{api}/jobs/{job_id}", timeout=10).status_code == 404
 
 
+def test_local_stack_unknown_route_is_404(stack) -> None:
+    _, info, _ = stack
+    session = _session(info, "secret-looking-token")
+    response = session.get(f"{info['api_url']}/api/v1/nothing-here", timeout=10)
+    assert response.status_code == 404
+    assert "secret-looking-token" not in response.text
+
+
+def test_local_stack_oversized_body_is_413(stack) -> None:
+    _, info, _ = stack
+    body = b"x" * (300 * 1024)
+    response = _session(info, None).post(
+        f"{info['api_url']}/api/v1/experiments", data=body, timeout=10
+    )
+    assert response.status_code == 413
+
+
+def test_local_stack_concurrent_requests_are_answered(stack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, info, _ = stack
+    token = local_id_token(info)
+
+    def create(_: int) -> int:
+        body = json.loads((ROOT / "examples" / "xz_experiment.json").read_text())
+        body["tool_name"] = "xz-concurrent"
+        return (
+            _session(info, token)
+            .post(f"{info['api_url']}/api/v1/experiments", json=body, timeout=30)
+            .status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(create, range(20)))
+    assert sorted(statuses) == [200] * 19 + [201]
+
+
 def test_local_stack_stops_on_sigterm(stack) -> None:
     process, info, info_path = stack
     process.send_signal(signal.SIGTERM)

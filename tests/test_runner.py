@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from paropt.storage import TrialModel
+from paropt.storage import JobModel, TrialModel
 from tests.conftest import HEARTBEAT_SECONDS, experiment_body
 from tests.jobs import receive_launch, wait_for_status
 
@@ -157,8 +157,33 @@ def test_stop_ends_runner_and_trial_processes(alice, deployment, phase: str) -> 
     stopped_at = time.monotonic()
     status, answer = alice.request("POST", f"/experiments/{experiment_id}/stop")
     assert status == 200
+    # The stop returns only after the runner killed the trial, so a new run
+    # cannot overlap it.
+    assert not _process_running(f"sleep 30.{marker}")
+    assert JobModel.get(job_id, consistent_read=True).runner_ended_at is not None
     runner.wait(timeout=HEARTBEAT_SECONDS + 10)
     assert time.monotonic() - stopped_at < HEARTBEAT_SECONDS
-    assert not _process_running(f"sleep 30.{marker}")
     assert wait_for_status(job_id, {"stopped"}).status == "stopped"
     assert _trials(experiment_id) == []
+
+
+def test_run_on_measured_space_finishes_without_trials(alice, deployment) -> None:
+    body = experiment_body(
+        parameters=[{"name": "x", "type": "int", "minimum": 1, "maximum": 2}],
+        command_template_string="true ${x}",
+    )
+    optimizer = {"type": "grid", "num_configs_per_param": 2}
+    experiment_id, job_id = _start(alice, body, optimizer)
+    _launch_runner(deployment, job_id).communicate(timeout=120)
+    assert wait_for_status(job_id, {"finished", "failed"}).status == "finished"
+    status, answer = alice.request(
+        "POST", f"/experiments/{experiment_id}/trials", {"optimizer": optimizer}
+    )
+    assert status == 202
+    second = answer["job"]["job_id"]
+    _launch_runner(deployment, second).communicate(timeout=120)
+    job = wait_for_status(second, {"finished", "failed"})
+    assert job.status == "finished"
+    assert job.stop_reason == "planned trials done"
+    assert int(job.trials_done) == 0
+    assert len(_trials(experiment_id)) == 2

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from paropt.specs.errors import describe_errors, summarize
+
 MAX_BODY_BYTES = 256 * 1024
 MAX_NESTING = 32
+MAX_INT_DIGITS = 30
 
 
 class InvalidBody(Exception):
@@ -24,14 +28,43 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_NESTING:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(item, level + 1) for item in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(item, level + 1) for item in value), default=level + 1)
-    return level
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is outside the range of a 64-bit float")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"the integer {text[:20]}... has more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _max_depth(raw: str) -> int:
+    """Return the bracket nesting depth of a JSON text, ignoring brackets inside strings.
+
+    It runs before decoding, because the decoder recurses once per level and a
+    deep enough document exhausts Python's stack.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for character in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
 
 
 def parse_json(raw: bytes | None, *, required: bool) -> Any:
@@ -43,22 +76,22 @@ def parse_json(raw: bytes | None, *, required: bool) -> Any:
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidBody(f"the body has {len(raw)} bytes; the limit is {MAX_BODY_BYTES}")
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidBody(f"the body is not valid JSON: {exc}") from exc
-    if _depth(value) > MAX_NESTING:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidBody(f"the body is not valid UTF-8: {exc}") from exc
+    return parse_json_text(text)
+
+
+def parse_json_text(text: str) -> Any:
+    """Decode JSON text with the limits of :func:`parse_json` on depth, numbers and constants."""
+    if _max_depth(text) > MAX_NESTING:
         raise InvalidBody(f"the body is nested deeper than {MAX_NESTING} levels")
-    return value
-
-
-def _location(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
+    try:
+        return json.loads(
+            text, parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float
+        )
+    except ValueError as exc:
+        raise InvalidBody(f"the body is not valid JSON: {exc}") from exc
 
 
 def validate(model: type[BaseModel], data: Any) -> BaseModel:
@@ -68,17 +101,5 @@ def validate(model: type[BaseModel], data: Any) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = []
-        for error in exc.errors(include_url=False):
-            # Discriminated unions add the tag to the location; it names no field.
-            loc = tuple(part for part in error["loc"] if part not in ("int", "float"))
-            entry = {"field": _location(loc), "message": error["msg"]}
-            if error["type"] != "missing":
-                entry["value"] = error.get("input")
-            errors.append(entry)
-        first = errors[0]
-        shown = (
-            f" (got {json.dumps(first['value'], default=str)[:200]})" if "value" in first else ""
-        )
-        message = f"invalid {first['field']}: {first['message']}{shown}"
-        raise InvalidBody(message, errors) from exc
+        errors = describe_errors(exc)
+        raise InvalidBody(summarize(errors), errors) from exc

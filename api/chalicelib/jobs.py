@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,6 +34,7 @@ def execution_arn(state_machine_arn: str, job_id: str) -> str:
 def start_job(
     experiment: ExperimentModel,
     optimizer: dict,
+    run_settings: dict,
     *,
     settings: Settings,
     sfn,
@@ -64,6 +66,7 @@ def start_job(
         owner=experiment.owner,
         status="queued",
         optimizer=optimizer,
+        run_settings=run_settings,
         run_number=int(experiment.runs_started),
         execution_arn=execution_arn(settings.state_machine_arn, job_id),
         created_at=utc_now(),
@@ -107,8 +110,20 @@ def release_experiment(experiment: ExperimentModel, job_id: str) -> None:
         pass
 
 
-def stop_job(job: JobModel, experiment: ExperimentModel, *, sfn, logger) -> bool:  # noqa: ANN001
-    """Stop the job's execution and mark it stopped; return False if it had already ended."""
+def stop_job(
+    job: JobModel,
+    experiment: ExperimentModel,
+    *,
+    sfn,  # noqa: ANN001
+    logger,  # noqa: ANN001
+    wait_seconds: float = 10.0,
+) -> bool:
+    """Stop the job's execution, mark it stopped and wait for its runner to end.
+
+    The experiment stays claimed until the runner reports that it has killed its
+    trials, or ``wait_seconds`` pass, so that a new run cannot overlap a trial of
+    the stopped one. Return False if the job had already ended.
+    """
     try:
         sfn.stop_execution(
             executionArn=job.execution_arn, error="JobStopped", cause="stopped by the user"
@@ -128,7 +143,23 @@ def stop_job(job: JobModel, experiment: ExperimentModel, *, sfn, logger) -> bool
         )
         stopped = True
     except UpdateError:
-        job.refresh()
         stopped = False
+    job.refresh(consistent_read=True)
+    if stopped and job.started_at and not _wait_for_runner(job, wait_seconds):
+        logger.warning(
+            "runner did not confirm the stop; releasing the experiment anyway",
+            job_id=job.job_id,
+            waited_seconds=wait_seconds,
+        )
     release_experiment(experiment, job.job_id)
     return stopped
+
+
+def _wait_for_runner(job: JobModel, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while not job.runner_ended_at:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
+        job.refresh(consistent_read=True)
+    return True

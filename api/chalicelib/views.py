@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from paropt.storage import ExperimentModel, JobModel, TrialModel
@@ -35,7 +36,14 @@ def trial_view(trial: TrialModel) -> dict[str, Any]:
         "output_tail": trial.output_tail,
         "started_at": trial.started_at,
         "ended_at": trial.ended_at,
+        "samples": trial.samples,
+        "spread": trial.spread,
+        "metrics": trial.metrics,
+        "tool_seconds": trial.tool_seconds,
     }
+
+
+TIMEOUT_ERRORS = {"States.Timeout", "States.HeartbeatTimeout"}
 
 
 def _failure(job: JobModel) -> tuple[str | None, str | None]:
@@ -45,7 +53,24 @@ def _failure(job: JobModel) -> tuple[str | None, str | None]:
         caught = json.loads(job.failure)
     except ValueError:
         return "Unknown", job.failure
-    return caught.get("Error"), caught.get("Cause")
+    error, cause = caught.get("Error"), caught.get("Cause")
+    if error in TIMEOUT_ERRORS and not cause:
+        cause = (
+            "the runner sent no heartbeat in time, so it most likely died or was never "
+            "started; trials recorded before that are kept"
+        )
+    return error, cause
+
+
+def timestamp(value: str | None) -> str | None:
+    """Return an ISO 8601 time in the API's one form: UTC, milliseconds, ``Z``."""
+    if not value:
+        return value
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return parsed.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def job_view(job: JobModel) -> dict[str, Any]:
@@ -63,10 +88,12 @@ def job_view(job: JobModel) -> dict[str, Any]:
         "experiment_id": job.experiment_id,
         "status": job.status,
         "optimizer": job.optimizer,
+        "optimizer_used": job.optimizer_used,
+        "run_settings": job.run_settings or {},
         "run_number": int(job.run_number),
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "ended_at": job.ended_at,
+        "created_at": timestamp(job.created_at),
+        "started_at": timestamp(job.started_at),
+        "ended_at": timestamp(job.ended_at),
         "error": error,
         "cause": cause,
         "stop_reason": job.stop_reason,

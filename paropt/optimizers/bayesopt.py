@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable
 
-from paropt.optimizers.base import Configuration, Observation, Optimizer, configuration_key
-from paropt.specs import BayesOptimizer, ExperimentSpec
+from paropt.optimizers.base import Configuration, Observation, Optimizer
+from paropt.specs import BayesOptimizer, ExperimentSpec, ParameterModel, Value
+
+# Above this many successful observations the Gaussian process is fitted on the
+# best ones plus an even sample of the rest, so a suggestion stays fast: exact GP
+# fitting costs O(n^3) in the number of points.
+MAX_GP_POINTS = 300
 
 
 class BayesianOptimizer(Optimizer):
     """Proposes ``n_init`` random configurations, then ``n_iter`` chosen by a Gaussian process.
 
     Successful earlier trials of the experiment count towards ``n_init`` and are
-    registered with the Gaussian process, so a later run continues from them. When
-    the process suggests a configuration that was measured already (common with
+    registered with the process, so a later run continues from them. Log
+    parameters are modelled on a log scale, categorical values through the
+    package's own categorical support, and bools as integers 0 and 1. When the
+    process suggests a configuration already measured or pending (common with
     integer parameters), a random unmeasured one is proposed instead.
     """
 
@@ -26,67 +34,114 @@ class BayesianOptimizer(Optimizer):
         history: Iterable[Observation] = (),
         seed: int | None = None,
     ) -> None:
-        super().__init__(
-            spec, history=history, seed=seed if seed is not None else settings.random_seed
-        )
-        # Imported here: loading bayes_opt pulls in scikit-learn and SciPy (about a second).
-        from bayes_opt import BayesianOptimization
-
-        bounds: dict[str, tuple] = {}
-        for parameter in spec.parameters:
-            if parameter.type == "int":
-                bounds[parameter.name] = (parameter.low, parameter.high, int)
-            else:
-                bounds[parameter.name] = (parameter.minimum, parameter.maximum)
-        with warnings.catch_warnings():
-            # bayes_opt 3.4 warns that integer parameters are experimental on every use.
-            warnings.simplefilter("ignore", UserWarning)
-            self._gp = BayesianOptimization(
-                f=None,
-                pbounds=bounds,
-                random_state=self.rng.randrange(2**31),
-                verbose=0,
-                allow_duplicate_points=True,
-            )
-        self._registered = 0
-        for observation in self.history:
-            self._register(observation)
-        self._random_left = max(0, settings.n_init - self._registered)
-        self._guided_left = settings.n_iter + (settings.n_init - self._random_left)
+        super().__init__(spec, history=history, seed=seed if seed is not None else settings.seed)
+        self._settings = settings
+        successes = [o for o in self.history if o.outcome is not None]
+        self._random_left = max(0, settings.n_init - len(successes))
         self._planned = settings.n_init + settings.n_iter
+        self._gp = None
+        self._registered_points = 0
 
     @property
     def planned(self) -> int:
         return self._planned
 
-    def _register(self, observation: Observation) -> None:
-        if observation.outcome is None:
-            return
-        params = {name: float(value) for name, value in observation.parameters.items()}
-        # bayes_opt maximises; paropt minimises.
-        self._gp.register(params=params, target=-observation.outcome)
-        self._registered += 1
+    def _bounds(self) -> dict[str, tuple]:
+        bounds: dict[str, tuple] = {}
+        for parameter in self.spec.parameters:
+            if parameter.type in ("int", "float") and parameter.minimum != parameter.maximum:
+                if parameter.log:
+                    bounds[parameter.name] = (
+                        math.log(parameter.minimum),
+                        math.log(parameter.maximum),
+                    )
+                elif parameter.type == "int":
+                    bounds[parameter.name] = (parameter.low, parameter.high, int)
+                else:
+                    bounds[parameter.name] = (parameter.low, parameter.high)
+            elif parameter.type == "categorical" and len(parameter.values) > 1:
+                bounds[parameter.name] = tuple(parameter.values)
+            elif parameter.type == "bool":
+                bounds[parameter.name] = (0, 1, int)
+        return bounds
 
-    def tell(self, parameters: Configuration, outcome: float | None) -> None:
-        super().tell(parameters, outcome)
-        self._register(Observation(parameters=parameters, outcome=outcome))
+    def _encode(self, parameter: ParameterModel, value: Value) -> Value:
+        if parameter.type in ("int", "float") and parameter.log:
+            return math.log(float(value))
+        if parameter.type == "bool":
+            return int(bool(value))
+        if parameter.type in ("int", "float"):
+            return float(value)
+        return value
+
+    def _decode(self, parameter: ParameterModel, raw: object) -> Value:
+        if parameter.type in ("int", "float"):
+            if parameter.minimum == parameter.maximum:
+                return parameter.cast(parameter.minimum)
+            value = float(raw)  # type: ignore[arg-type]
+            return parameter.cast(math.exp(value) if parameter.log else value)
+        if parameter.type == "bool":
+            return bool(round(float(raw)))  # type: ignore[arg-type]
+        if parameter.type == "categorical":
+            return parameter.values[0] if len(parameter.values) == 1 else raw  # type: ignore[return-value]
+        return parameter.value  # type: ignore[union-attr]
+
+    def _fit(self):  # noqa: ANN202 - returns a bayes_opt.BayesianOptimization
+        # Imported here: loading bayes_opt pulls in scikit-learn and SciPy (about a second).
+        from bayes_opt import BayesianOptimization, acquisition
+
+        settings = self._settings
+        if settings.acquisition == "ucb":
+            function = acquisition.UpperConfidenceBound(kappa=settings.kappa)
+        elif settings.acquisition == "ei":
+            function = acquisition.ExpectedImprovement(xi=settings.xi)
+        else:
+            function = acquisition.ProbabilityOfImprovement(xi=settings.xi)
+        with warnings.catch_warnings():
+            # bayes_opt 3.4 warns that non-float parameters are experimental.
+            warnings.simplefilter("ignore", UserWarning)
+            optimizer = BayesianOptimization(
+                f=None,
+                pbounds=self._bounds(),
+                acquisition_function=function,
+                random_state=self.rng.randrange(2**31),
+                verbose=0,
+                allow_duplicate_points=True,
+            )
+            for observation in self._gp_points():
+                params = {
+                    parameter.name: self._encode(parameter, observation.parameters[parameter.name])
+                    for parameter in self.spec.parameters
+                    if parameter.name in optimizer.space.keys
+                }
+                # bayes_opt maximises; paropt minimises.
+                optimizer.register(params=params, target=-observation.outcome)
+        return optimizer
+
+    def _gp_points(self) -> list[Observation]:
+        successes = [o for o in self.history if o.outcome is not None]
+        if len(successes) <= MAX_GP_POINTS:
+            return successes
+        ranked = sorted(successes, key=lambda o: o.outcome)
+        best = ranked[: MAX_GP_POINTS // 2]
+        rest = ranked[MAX_GP_POINTS // 2 :]
+        step = len(rest) / (MAX_GP_POINTS - len(best))
+        return best + [rest[int(index * step)] for index in range(MAX_GP_POINTS - len(best))]
 
     def _propose(self) -> Configuration | None:
         if self._random_left > 0:
             self._random_left -= 1
             return self.random_unseen()
-        if self._guided_left <= 0:
-            return None
-        self._guided_left -= 1
-        if self._registered == 0:
+        if not self._bounds() or not any(o.outcome is not None for o in self.history):
             return self.random_unseen()
+        optimizer = self._fit()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            suggestion = self._gp.suggest()
+            suggestion = optimizer.suggest()
         configuration = {
-            parameter.name: parameter.cast(float(suggestion[parameter.name]))
+            parameter.name: self._decode(parameter, suggestion.get(parameter.name))
             for parameter in self.spec.parameters
         }
-        if configuration_key(self.spec, configuration) in self.seen:
+        if self.is_seen(configuration):
             return self.random_unseen()
         return configuration

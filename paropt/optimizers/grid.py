@@ -1,16 +1,20 @@
-"""Exhaustive search over a grid of evenly spaced parameter values."""
+"""Exhaustive search over a grid of parameter values."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
 
-from paropt.optimizers.base import Configuration, Observation, Optimizer, configuration_key
-from paropt.specs import ExperimentSpec, GridOptimizer, grid_values
+from paropt.optimizers.base import Configuration, Observation, Optimizer
+from paropt.specs import ExperimentSpec, GridOptimizer
 
 
 class GridSearch(Optimizer):
-    """Proposes every grid point that the experiment has not measured yet, in order."""
+    """Proposes every grid point that the experiment has not measured yet, in order.
+
+    Numeric parameters get evenly spaced values (on a log scale for log
+    parameters); categorical and bool parameters get all their values.
+    """
 
     def __init__(
         self,
@@ -21,15 +25,14 @@ class GridSearch(Optimizer):
         seed: int | None = None,
     ) -> None:
         super().__init__(spec, history=history, seed=seed)
-        axes = [grid_values(p, settings.num_configs_per_param) for p in spec.parameters]
+        axes = [p.grid_values(settings.count_for(p.name)) for p in spec.parameters]
+        names = [p.name for p in spec.parameters]
         self._pending: list[Configuration] = []
         for values in itertools.product(*axes):
-            configuration = {
-                parameter.name: value
-                for parameter, value in zip(spec.parameters, values, strict=True)
-            }
-            if configuration_key(spec, configuration) not in self.seen:
+            configuration = dict(zip(names, values, strict=True))
+            if not self.is_seen(configuration):
                 self._pending.append(configuration)
+        self._pending.reverse()
         self._planned = len(self._pending)
 
     @property
@@ -37,6 +40,8 @@ class GridSearch(Optimizer):
         return self._planned
 
     def _propose(self) -> Configuration | None:
-        if not self._pending:
-            return None
-        return self._pending.pop(0)
+        while self._pending:
+            configuration = self._pending.pop()
+            if not self.is_seen(configuration):
+                return configuration
+        return None

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from paropt.runner.heartbeat import Heartbeat
 from paropt.runner.job import JobNotRunnable, JobRun
 from paropt.settings import Settings
-from paropt.storage import JobModel, bind_models
+from paropt.storage import JobModel, bind_models, utc_now
 
 # Step Functions limits the error name to 256 and the cause to 32,768 characters.
 MAX_ERROR_CHARS = 256
@@ -42,6 +42,15 @@ def _send_failure(  # noqa: PLR0913
         sfn.send_task_failure(taskToken=task_token, error=error, cause=cause)
     except Exception:  # noqa: BLE001 - the heartbeat timeout fails the job anyway
         logger.exception("sending the task failure failed")
+
+
+def _mark_runner_ended(job: JobModel | None, logger: Logger) -> None:
+    if job is None:
+        return
+    try:
+        job.update(actions=[JobModel.runner_ended_at.set(utc_now())])
+    except Exception:  # noqa: BLE001 - a stop then waits its full time, nothing worse
+        logger.exception("recording the runner's end failed")
 
 
 def main() -> int:
@@ -87,6 +96,7 @@ def main() -> int:
         return 1
     finally:
         heartbeat.close()
+        _mark_runner_ended(job, logger)
 
     logger.info("job ended", **summary.__dict__)
     if heartbeat.stopped.is_set() and heartbeat.stop_reason == "stopped by user":
@@ -95,12 +105,8 @@ def main() -> int:
     if heartbeat.stopped.is_set():
         _send_failure(sfn, task_token, "RunnerStopped", heartbeat.stop_reason or "", logger, job)
         return 1
-    if summary.best_outcome is None:
-        cause = (
-            f"none of the {summary.trials_done} trials succeeded"
-            if summary.trials_done
-            else f"no trial was run: {summary.stop_reason}"
-        )
+    if summary.best_outcome is None and summary.trials_done > 0:
+        cause = f"none of the {summary.trials_done} trials succeeded"
         _send_failure(sfn, task_token, "NoSuccessfulTrial", cause, logger, job)
         return 1
     sfn.send_task_success(taskToken=task_token, output=summary.as_output())

@@ -9,8 +9,8 @@ from paropt.specs import ExperimentSpec, LocalCompute
 EXECUTOR_LABEL = "trials"
 
 
-def load_parsl(spec: ExperimentSpec):  # noqa: ANN201 - returns a Parsl DataFlowKernel
-    """Load a Parsl DataFlowKernel that runs trials on the experiment's compute.
+def load_parsl(spec: ExperimentSpec, *, parallelism: int = 1):  # noqa: ANN201
+    """Load a Parsl DataFlowKernel that runs up to ``parallelism`` trials at once.
 
     Raises:
         NotImplementedError: for compute types this runner cannot drive yet.
@@ -25,7 +25,7 @@ def load_parsl(spec: ExperimentSpec):  # noqa: ANN201 - returns a Parsl DataFlow
             "use type 'local'"
         )
     config = Config(
-        executors=[ThreadPoolExecutor(label=EXECUTOR_LABEL, max_threads=spec.compute.max_threads)],
+        executors=[ThreadPoolExecutor(label=EXECUTOR_LABEL, max_threads=parallelism)],
         run_dir=tempfile.mkdtemp(prefix="paropt-parsl-"),
         initialize_logging=False,
     )

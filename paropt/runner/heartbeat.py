@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -11,6 +12,7 @@ from paropt.storage.models import JobModel
 # Step Functions returns these errors when the execution no longer waits for the
 # token, because it was stopped, timed out or already closed.
 EXECUTION_GONE_ERRORS = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
+STATUS_POLL_SECONDS = 1.0
 
 
 class Heartbeat:
@@ -53,6 +55,11 @@ class Heartbeat:
 
     def beat(self) -> None:
         """Send one heartbeat and check the job's status."""
+        self.send()
+        self.check_job()
+
+    def send(self) -> None:
+        """Send one task heartbeat; request a stop if the execution has ended."""
         try:
             self._sfn.send_task_heartbeat(taskToken=self._task_token)
         except ClientError as exc:
@@ -64,14 +71,23 @@ class Heartbeat:
             self._logger.warning("heartbeat failed; retrying at the next beat", error=str(exc))
         except BotoCoreError as exc:
             self._logger.warning("heartbeat failed; retrying at the next beat", error=str(exc))
+
+    def check_job(self) -> None:
+        """Read the job's status and request a stop if the user stopped it."""
         try:
             status = JobModel.get(self._job_id, attributes_to_get=["status"]).status
-        except Exception as exc:  # noqa: BLE001 - a failed read is retried at the next beat
+        except Exception as exc:  # noqa: BLE001 - a failed read is retried at the next poll
             self._logger.warning("reading the job status failed", error=str(exc))
             return
         if status == "stopped":
             self.request_stop("stopped by user")
 
     def _loop(self) -> None:
-        while not self._done.wait(self._interval):
-            self.beat()
+        # The job's status is read every STATUS_POLL_SECONDS, so a stop takes effect
+        # within about a second; heartbeats go out every ``interval`` seconds.
+        next_beat = time.monotonic() + self._interval
+        while not self._done.wait(min(STATUS_POLL_SECONDS, self._interval)):
+            self.check_job()
+            if time.monotonic() >= next_beat:
+                self.send()
+                next_beat = time.monotonic() + self._interval

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 from paropt.storage.models import OUTPUT_TAIL_BYTES, utc_now
 
+# Metrics are read from the end of each repeat's output, up to this many bytes.
+REPEAT_OUTPUT_BYTES = 64 * 1024
+
 _running_lock = threading.Lock()
 _running: set[subprocess.Popen] = set()
 
@@ -41,6 +44,9 @@ class TrialResult:
     output_tail: str
     started_at: str
     ended_at: str
+    # Command wall time and output tail of each repeat, when every script succeeded.
+    runtimes: tuple[float, ...] = ()
+    outputs: tuple[str, ...] = ()
 
 
 class _ScriptFailed(Exception):
@@ -67,6 +73,18 @@ def _kill_group(process: subprocess.Popen) -> None:
         pass
 
 
+# Variables a trial script never sees: the runner's credentials, task token and
+# service settings would otherwise be readable by every user's tool.
+_PRIVATE_PREFIXES = ("PAROPT_", "AWS_", "ECS_CONTAINER_METADATA")
+
+
+def trial_environment() -> dict[str, str]:
+    """Return the runner's environment without its credentials and service settings."""
+    return {
+        name: value for name, value in os.environ.items() if not name.startswith(_PRIVATE_PREFIXES)
+    }
+
+
 def _run_script(
     name: str, script: str, workdir: str, log, timeout: float | None
 ) -> tuple[float, int]:
@@ -82,6 +100,7 @@ def _run_script(
         ["bash", path],
         cwd=workdir,
         stdin=subprocess.DEVNULL,
+        env=trial_environment(),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -109,26 +128,32 @@ def _run_script(
     return elapsed, exit_code
 
 
-def _read_tail(path: str) -> str:
+def _read_tail(path: str, start: int = 0, limit: int = OUTPUT_TAIL_BYTES) -> str:
+    """Return at most the last ``limit`` bytes of the file from offset ``start`` on."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        if size > OUTPUT_TAIL_BYTES:
-            handle.seek(size - OUTPUT_TAIL_BYTES)
-        data = handle.read(OUTPUT_TAIL_BYTES)
+        handle.seek(max(start, size - limit))
+        data = handle.read(limit)
     return data.decode("utf-8", errors="replace")
 
 
-def run_trial(scripts: TrialScripts, *, timeout: float | None = None) -> TrialResult:
+def run_trial(
+    scripts: TrialScripts, *, timeout: float | None = None, repeats: int = 1
+) -> TrialResult:
     """Run the scripts of one trial in a new temporary directory and time the command.
 
-    The output of all three scripts goes to a file in that directory, of which only
-    the last ``OUTPUT_TAIL_BYTES`` bytes are kept, so a very talkative tool does not
-    grow the runner's memory. The directory is removed afterwards.
+    The setup script runs once; then the command and finish scripts run ``repeats``
+    times. The output of every script goes to a file in that directory, so a very
+    talkative tool does not grow the runner's memory: only the last
+    ``OUTPUT_TAIL_BYTES`` bytes are kept as the trial's output, and the last
+    ``REPEAT_OUTPUT_BYTES`` bytes of each repeat are kept for reading metrics. The
+    directory is removed afterwards.
     """
     workdir = tempfile.mkdtemp(prefix="paropt-trial-")
     log_path = os.path.join(workdir, ".paropt-output.log")
     started_at = utc_now()
-    runtime: float | None = None
+    runtimes: list[float] = []
+    outputs: list[str] = []
     exit_code: int | None = None
     status = "succeeded"
     reason: str | None = None
@@ -137,21 +162,31 @@ def run_trial(scripts: TrialScripts, *, timeout: float | None = None) -> TrialRe
             try:
                 if scripts.setup:
                     _run_script("setup", scripts.setup, workdir, log, timeout)
-                runtime, exit_code = _run_script("command", scripts.command, workdir, log, timeout)
-                if scripts.finish:
-                    _run_script("finish", scripts.finish, workdir, log, timeout)
+                for _ in range(repeats):
+                    log.flush()
+                    start = os.path.getsize(log_path)
+                    runtime, exit_code = _run_script(
+                        "command", scripts.command, workdir, log, timeout
+                    )
+                    if scripts.finish:
+                        _run_script("finish", scripts.finish, workdir, log, timeout)
+                    log.flush()
+                    runtimes.append(runtime)
+                    outputs.append(_read_tail(log_path, start, REPEAT_OUTPUT_BYTES))
             except _ScriptFailed as failure:
                 status, exit_code, reason = failure.status, failure.exit_code, failure.reason
-                runtime = None
         output_tail = _read_tail(log_path)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    succeeded = status == "succeeded"
     return TrialResult(
         status=status,
-        runtime=runtime,
+        runtime=runtimes[-1] if succeeded and runtimes else None,
         exit_code=exit_code,
         reason=reason,
         output_tail=output_tail,
         started_at=started_at,
         ended_at=utc_now(),
+        runtimes=tuple(runtimes) if succeeded else (),
+        outputs=tuple(outputs) if succeeded else (),
     )

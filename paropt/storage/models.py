@@ -55,6 +55,12 @@ class ExperimentModel(Model):
     # has at most one active job. The job's end removes it.
     active_job_id = UnicodeAttribute(null=True)
     runs_started = NumberAttribute(default=0)
+    # The best trial over all runs, kept up to date by conditional writes of the
+    # runner, so reading it costs one GetItem.
+    best_outcome = NumberAttribute(null=True)
+    best_parameters = JSONAttribute(null=True)
+    best_trial_number = NumberAttribute(null=True)
+    best_spread = NumberAttribute(null=True)
     owner_index = ExperimentOwnerIndex()
 
 
@@ -78,6 +84,14 @@ class TrialModel(Model):
     output_tail = UnicodeAttribute(default="")
     started_at = UnicodeAttribute()
     ended_at = UnicodeAttribute()
+    # Objective value of each repeat; ``outcome`` is their median.
+    samples = JSONAttribute(null=True)
+    # Sample standard deviation of the repeats.
+    spread = NumberAttribute(null=True)
+    # Every finite number the tool printed as JSON on its last line, and the runtime.
+    metrics = JSONAttribute(null=True)
+    # Seconds of command wall time over all repeats; the run's budget counts these.
+    tool_seconds = NumberAttribute(null=True)
 
 
 class JobOwnerStatusIndex(GlobalSecondaryIndex["JobModel"]):
@@ -102,6 +116,8 @@ class JobModel(Model):
     owner = UnicodeAttribute()
     status = UnicodeAttribute()
     optimizer = JSONAttribute()
+    # The rest of the run request: stopping rules and parallelism.
+    run_settings = JSONAttribute(null=True)
     run_number = NumberAttribute()
     execution_arn = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -119,6 +135,10 @@ class JobModel(Model):
     best_parameters = JSONAttribute(null=True)
     best_trial_number = NumberAttribute(null=True)
     stop_reason = UnicodeAttribute(null=True)
+    # Set by the runner when it has ended and killed its trials; a stop waits for it.
+    runner_ended_at = UnicodeAttribute(null=True)
+    # The optimiser that ``auto`` chose, or the requested one.
+    optimizer_used = UnicodeAttribute(null=True)
     owner_status_index = JobOwnerStatusIndex()
 
 

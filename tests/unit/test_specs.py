@@ -1,14 +1,20 @@
-"""Validation of experiment and optimiser bodies, content hashes and grid sizes."""
+"""Validation of experiment and run bodies, parameter types, content hashes and grid sizes."""
 
 from __future__ import annotations
 
 import copy
+import random
+import shlex
+import subprocess
 
 import pytest
 from pydantic import ValidationError
 
 from paropt.specs import (
     BayesOptimizer,
+    BoolParameter,
+    CategoricalParameter,
+    ConstantParameter,
     EC2Compute,
     ExperimentSpec,
     GridOptimizer,
@@ -18,6 +24,7 @@ from paropt.specs import (
     grid_size,
     grid_values,
 )
+from paropt.specs.errors import describe_errors, summarize
 
 # Bodies in the form that the previous paropt service accepted.
 EC2_BODY = {
@@ -43,6 +50,7 @@ LOCAL_BODY = {
     "command_template_string": "gzip -${level} -k input.bin",
     "finish_template_string": "echo ratio ${ratio}; rm -f input.bin input.bin.gz",
 }
+RATIO = {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9}
 
 
 def experiment(**overrides: object) -> dict:
@@ -50,6 +58,11 @@ def experiment(**overrides: object) -> dict:
     body = copy.deepcopy(LOCAL_BODY)
     body.update(overrides)
     return body
+
+
+def with_level(level: dict) -> dict:
+    """Return ``LOCAL_BODY`` with the parameter ``level`` replaced by ``level``."""
+    return experiment(parameters=[level, copy.deepcopy(RATIO)])
 
 
 def int_parameter(name: str = "n", minimum: float = 0, maximum: float = 10) -> NumericParameter:
@@ -62,11 +75,20 @@ def float_parameter(
     return NumericParameter(name=name, type="float", minimum=minimum, maximum=maximum)
 
 
-def validation_message(body: dict) -> str:
-    """Validate ``body`` as an experiment and return the text of the expected error."""
+def validation_errors(body: dict) -> list[dict]:
+    """Validate ``body`` as an experiment and return the described errors."""
     with pytest.raises(ValidationError) as caught:
         ExperimentSpec.model_validate(body)
-    return str(caught.value)
+    return describe_errors(caught.value)
+
+
+def validation_message(body: dict) -> str:
+    """Validate ``body`` as an experiment and return the one-line summary of the error.
+
+    The summary names fields without the tags of discriminated unions, such as
+    ``parameters[0].minimum`` for Pydantic's location ``parameters.0.int.minimum``.
+    """
+    return summarize(validation_errors(body))
 
 
 # Accepted bodies
@@ -106,12 +128,7 @@ def test_spec_compute_defaults_to_local() -> None:
 
 
 def test_spec_int_bounds_as_integral_floats() -> None:
-    body = experiment(
-        parameters=[
-            {"name": "level", "type": "int", "minimum": 1.0, "maximum": 9.0},
-            {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9},
-        ]
-    )
+    body = with_level({"name": "level", "type": "int", "minimum": 1.0, "maximum": 9.0})
     level = ExperimentSpec.model_validate(body).parameter("level")
     assert level.low == 1
     assert type(level.low) is int
@@ -127,6 +144,38 @@ def test_spec_json_body_accepted() -> None:
     assert spec.parameter("n").high == 3
 
 
+def test_spec_every_parameter_type_accepted() -> None:
+    body = experiment(
+        parameters=[
+            {"name": "level", "type": "int", "minimum": 1, "maximum": 512, "log": True},
+            {"name": "ratio", "type": "float", "minimum": 1e-3, "maximum": 1.0, "log": True},
+        ],
+        command_template_string="run ${level} ${ratio} ${mode} ${fast} ${tag}",
+    )
+    body["parameters"] += [
+        {"name": "mode", "type": "categorical", "values": ["a", 2, 2.5]},
+        {"name": "fast", "type": "bool"},
+        {"name": "tag", "type": "constant", "value": "v1"},
+    ]
+    spec = ExperimentSpec.model_validate(body)
+    assert isinstance(spec.parameter("mode"), CategoricalParameter)
+    assert isinstance(spec.parameter("fast"), BoolParameter)
+    assert isinstance(spec.parameter("tag"), ConstantParameter)
+    assert spec.parameter("level").log is True
+    assert [parameter.name for parameter in spec.searched] == ["level", "ratio", "mode", "fast"]
+    assert spec.space_size() is None
+
+
+def test_spec_space_size_finite() -> None:
+    body = experiment(
+        parameters=[
+            {"name": "level", "type": "int", "minimum": 1, "maximum": 9},
+            {"name": "ratio", "type": "categorical", "values": [0.25, 0.5]},
+        ]
+    )
+    assert ExperimentSpec.model_validate(body).space_size() == 18
+
+
 def test_run_request_bayesopt_body() -> None:
     request = RunRequest.model_validate(
         {"optimizer": {"type": "bayesopt", "n_init": 2, "n_iter": 2}}
@@ -134,7 +183,12 @@ def test_run_request_bayesopt_body() -> None:
     assert isinstance(request.optimizer, BayesOptimizer)
     assert request.optimizer.n_init == 2
     assert request.optimizer.n_iter == 2
-    assert request.optimizer.random_seed is None
+    assert request.optimizer.seed is None
+
+
+def test_run_request_bayesopt_random_seed() -> None:
+    request = RunRequest.model_validate({"optimizer": {"type": "bayesopt", "random_seed": 7}})
+    assert request.optimizer.seed == 7
 
 
 def test_run_request_grid_body() -> None:
@@ -150,18 +204,70 @@ def test_run_request_default_bayesopt() -> None:
         assert request.optimizer.n_iter == 2
 
 
+@pytest.mark.parametrize("kind", ["random", "tpe", "coordinate", "auto"])
+def test_run_request_other_optimizers(kind: str) -> None:
+    request = RunRequest.model_validate({"optimizer": {"type": kind, "n_trials": 7, "seed": 3}})
+    assert request.optimizer.type == kind
+    assert request.optimizer.n_trials == 7
+    assert request.optimizer.seed == 3
+
+
+# Stopping rules
+
+
+def test_stopping_maps_legacy_fields() -> None:
+    request = RunRequest.model_validate(
+        {
+            "optimizer": {
+                "type": "bayesopt",
+                "budget": 30,
+                "converge_thres": 0.01,
+                "converge_steps": 3,
+            }
+        }
+    )
+    rules = request.stopping()
+    assert rules.budget == 30.0
+    assert rules.patience == 3
+    assert rules.min_improvement == 0.01
+
+
+def test_stopping_top_level_fields_win() -> None:
+    request = RunRequest.model_validate(
+        {
+            "budget": 10,
+            "patience": 2,
+            "optimizer": {
+                "type": "grid",
+                "budget": 30,
+                "converge_thres": 0.01,
+                "converge_steps": 3,
+            },
+        }
+    )
+    rules = request.stopping()
+    assert rules.budget == 10.0
+    assert rules.patience == 2
+    assert rules.min_improvement == 0.0
+
+
+def test_stopping_without_legacy_fields() -> None:
+    rules = RunRequest.model_validate({"max_trials": 5, "target": 1.5}).stopping()
+    assert rules.max_trials == 5
+    assert rules.target == 1.5
+    assert rules.budget is None
+    assert rules.patience is None
+    assert rules.min_improvement == 0.0
+
+
 # Rejected experiment bodies
 
 
 def test_spec_minimum_above_maximum() -> None:
-    body = experiment(
-        parameters=[
-            {"name": "level", "type": "int", "minimum": 9, "maximum": 2},
-            {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9},
-        ]
+    message = validation_message(
+        with_level({"name": "level", "type": "int", "minimum": 9, "maximum": 2})
     )
-    message = validation_message(body)
-    assert "parameters.0" in message
+    assert message.startswith("invalid parameters[0]:")
     assert "'level'" in message
     assert "minimum 9" in message
     assert "maximum 2" in message
@@ -175,7 +281,7 @@ def test_spec_float_minimum_above_maximum() -> None:
         ]
     )
     message = validation_message(body)
-    assert "parameters.1" in message
+    assert message.startswith("invalid parameters[1]:")
     assert "minimum 0.75" in message
     assert "maximum 0.25" in message
 
@@ -217,7 +323,7 @@ def test_spec_duplicate_parameter_names() -> None:
         ]
     )
     message = validation_message(body)
-    assert "parameters" in message
+    assert message.startswith("invalid parameters:")
     assert "'level'" in message
     assert "declared twice" in message
 
@@ -226,11 +332,8 @@ def test_spec_duplicate_parameter_names() -> None:
 def test_spec_int_bound_not_integer(bound: str, value: float) -> None:
     parameter = {"name": "level", "type": "int", "minimum": 1, "maximum": 9}
     parameter[bound] = value
-    body = experiment(
-        parameters=[parameter, {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9}]
-    )
-    message = validation_message(body)
-    assert "parameters.0" in message
+    message = validation_message(with_level(parameter))
+    assert message.startswith("invalid parameters[0]:")
     assert f"{bound} {value}" in message
     assert "not an integer" in message
 
@@ -244,7 +347,7 @@ def test_spec_bound_not_finite(bound: str, value: float) -> None:
         parameters=[{"name": "level", "type": "int", "minimum": 1, "maximum": 9}, parameter]
     )
     message = validation_message(body)
-    assert f"parameters.1.{bound}" in message
+    assert message.startswith(f"invalid parameters[1].{bound}:")
     assert "finite number" in message
     assert repr(value) in message
 
@@ -255,8 +358,8 @@ def test_spec_json_nan_rejected() -> None:
             '{"tool_name": "t", "command_template_string": "echo ${x}",'
             ' "parameters": [{"name": "x", "type": "float", "minimum": NaN, "maximum": 1}]}'
         )
-    message = str(caught.value)
-    assert "parameters.0.minimum" in message
+    message = summarize(describe_errors(caught.value))
+    assert message.startswith("invalid parameters[0].minimum:")
     assert "finite number" in message
 
 
@@ -265,11 +368,11 @@ def test_spec_missing_field(field: str) -> None:
     body = experiment()
     del body[field]
     message = validation_message(body)
-    assert field in message
+    assert message.startswith(f"invalid {field}:")
     assert "Field required" in message
 
 
-@pytest.mark.parametrize("field", ["name", "type", "minimum", "maximum"])
+@pytest.mark.parametrize("field", ["name", "minimum", "maximum"])
 def test_spec_parameter_missing_field(field: str) -> None:
     parameter = {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9}
     del parameter[field]
@@ -277,54 +380,65 @@ def test_spec_parameter_missing_field(field: str) -> None:
         parameters=[{"name": "level", "type": "int", "minimum": 1, "maximum": 9}, parameter]
     )
     message = validation_message(body)
-    assert f"parameters.1.{field}" in message
+    assert message.startswith(f"invalid parameters[1].{field}:")
     assert "Field required" in message
+
+
+def test_spec_parameter_missing_type() -> None:
+    body = experiment(
+        parameters=[
+            {"name": "level", "type": "int", "minimum": 1, "maximum": 9},
+            {"name": "ratio", "minimum": 0.1, "maximum": 0.9},
+        ]
+    )
+    message = validation_message(body)
+    assert message.startswith("invalid parameters[1]:")
+    assert "discriminator 'type'" in message
 
 
 @pytest.mark.parametrize(
     ("overrides", "location", "value"),
     [
         ({"tool_name": 42}, "tool_name", "42"),
-        ({"parameters": "level"}, "parameters", "'level'"),
-        ({"command_template_string": ["gzip"]}, "command_template_string", "['gzip']"),
-        ({"compute": {"type": "local", "max_threads": "many"}}, "max_threads", "'many'"),
+        ({"parameters": "level"}, "parameters", '"level"'),
+        ({"command_template_string": ["gzip"]}, "command_template_string", '["gzip"]'),
+        ({"compute": {"type": "local", "max_threads": "many"}}, "compute.max_threads", '"many"'),
         (
             {
                 "parameters": [
                     {"name": "level", "type": "int", "minimum": "low", "maximum": 9},
-                    {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9},
+                    RATIO,
                 ]
             },
-            "parameters.0.minimum",
-            "'low'",
-        ),
-        (
-            {
-                "parameters": [
-                    {"name": "level", "type": "bool", "minimum": 0, "maximum": 1},
-                    {"name": "ratio", "type": "float", "minimum": 0.1, "maximum": 0.9},
-                ]
-            },
-            "parameters.0.type",
-            "'bool'",
+            "parameters[0].minimum",
+            '"low"',
         ),
     ],
 )
 def test_spec_wrong_type(overrides: dict, location: str, value: str) -> None:
     message = validation_message(experiment(**overrides))
-    assert location in message
-    assert f"input_value={value}" in message
+    assert message.startswith(f"invalid {location}:")
+    assert f"(got {value})" in message
+
+
+def test_spec_unknown_parameter_type() -> None:
+    message = validation_message(
+        with_level({"name": "level", "type": "string", "minimum": 0, "maximum": 1})
+    )
+    assert message.startswith("invalid parameters[0]:")
+    assert "'string'" in message
+    assert "'bool'" in message
 
 
 def test_spec_unknown_field() -> None:
     message = validation_message(experiment(tool_version="1.2"))
-    assert "tool_version" in message
+    assert message.startswith("invalid tool_version:")
     assert "Extra inputs are not permitted" in message
 
 
 def test_spec_unknown_compute_type() -> None:
     message = validation_message(experiment(compute={"type": "gpu"}))
-    assert "compute" in message
+    assert message.startswith("invalid compute:")
     assert "'gpu'" in message
 
 
@@ -332,54 +446,235 @@ def test_spec_invalid_ami() -> None:
     body = copy.deepcopy(EC2_BODY)
     body["compute"]["ami"] = "image-1"
     message = validation_message(body)
-    assert "compute.ec2.ami" in message
-    assert "'image-1'" in message
+    assert message.startswith("invalid compute.ami:")
+    assert '"image-1"' in message
+
+
+def test_spec_raw_error_keeps_union_tag() -> None:
+    # Pydantic's own text includes the tag, but describe_errors drops it.
+    body = with_level({"name": "level", "type": "int", "minimum": "low", "maximum": 9})
+    with pytest.raises(ValidationError) as caught:
+        ExperimentSpec.model_validate(body)
+    assert "parameters.0.int.minimum" in str(caught.value)
+    assert describe_errors(caught.value)[0]["field"] == "parameters[0].minimum"
+
+
+# Parameter types
+
+
+@pytest.mark.parametrize("kind", ["int", "float"])
+@pytest.mark.parametrize("minimum", [0, -1])
+def test_log_minimum_not_positive(kind: str, minimum: int) -> None:
+    level = {"name": "level", "type": kind, "minimum": minimum, "maximum": 9, "log": True}
+    message = validation_message(with_level(level))
+    assert message.startswith("invalid parameters[0]:")
+    assert "'level'" in message
+    assert "positive minimum" in message
+
+
+def test_log_values_geometric() -> None:
+    parameter = NumericParameter(name="x", type="float", minimum=1, maximum=1000, log=True)
+    assert parameter.grid_values(4) == pytest.approx([1.0, 10.0, 100.0, 1000.0])
+    assert parameter.to_unit(10.0) == pytest.approx(1 / 3)
+    assert parameter.from_unit(2 / 3) == pytest.approx(100.0)
+
+
+def test_log_int_samples_in_range() -> None:
+    parameter = NumericParameter(name="n", type="int", minimum=1, maximum=1024, log=True)
+    rng = random.Random(1)
+    samples = [parameter.sample(rng) for _ in range(2000)]
+    assert all(type(sample) is int for sample in samples)
+    assert min(samples) >= 1
+    assert max(samples) <= 1024
+    # Log-uniform: about half of the draws lie below sqrt(1024) = 32.
+    assert 800 < sum(sample < 32 for sample in samples) < 1200
+
+
+@pytest.mark.parametrize(
+    ("kind", "bound", "expected"), [("int", 4, 4), ("float", 0.5, 0.5), ("float", 3, 3.0)]
+)
+def test_equal_bounds_one_value(kind: str, bound: float, expected: float) -> None:
+    parameter = NumericParameter(name="x", type=kind, minimum=bound, maximum=bound)
+    assert parameter.size() == 1
+    assert parameter.grid_values(5) == [expected]
+    assert parameter.sample(random.Random(1)) == expected
+    assert type(parameter.sample(random.Random(1))) is type(expected)
+
+
+def test_equal_bounds_space_size() -> None:
+    body = with_level({"name": "level", "type": "int", "minimum": 3, "maximum": 3})
+    body["parameters"][1] = {"name": "ratio", "type": "float", "minimum": 0.5, "maximum": 0.5}
+    assert ExperimentSpec.model_validate(body).space_size() == 1
+
+
+@pytest.mark.parametrize("values", [["a", "b", "a"], [1, 2, 1], [2.5, 2.5]])
+def test_categorical_duplicates_rejected(values: list) -> None:
+    message = validation_message(
+        with_level({"name": "level", "type": "categorical", "values": values})
+    )
+    assert message.startswith("invalid parameters[0].values:")
+    assert "listed twice" in message
+
+
+def test_categorical_bool_value_rejected() -> None:
+    level = {"name": "level", "type": "categorical", "values": [True, False]}
+    message = validation_message(with_level(level))
+    assert message.startswith("invalid parameters[0].values:")
+    assert "use a 'bool' parameter" in message
+
+
+def test_categorical_empty_rejected() -> None:
+    message = validation_message(with_level({"name": "level", "type": "categorical", "values": []}))
+    assert message.startswith("invalid parameters[0].values:")
+
+
+def test_categorical_keeps_value_types() -> None:
+    parameter = CategoricalParameter(name="c", type="categorical", values=["1", 1, 1.0])
+    assert parameter.normalize("1") == "1"
+    assert type(parameter.normalize(1)) is int
+    assert type(parameter.normalize(1.0)) is float
+    assert parameter.render(1) == "1"
+    assert parameter.render(1.0) == "1.0"
+    with pytest.raises(ValueError, match="not one of"):
+        parameter.normalize("2")
+
+
+def test_bool_parameter_values() -> None:
+    parameter = BoolParameter(name="b", type="bool")
+    assert parameter.size() == 2
+    assert parameter.grid_values(10) == [False, True]
+    assert parameter.render(True) == "true"
+    assert parameter.render(False) == "false"
+    assert parameter.normalize("TRUE") is True
+    assert parameter.normalize(0) is False
+    with pytest.raises(ValueError, match="is a bool"):
+        parameter.normalize("yes")
+
+
+def test_constant_parameter_fixed() -> None:
+    parameter = ConstantParameter(name="k", type="constant", value="fast mode")
+    assert parameter.size() == 1
+    assert parameter.normalize("anything") == "fast mode"
+    assert parameter.render("anything") == "'fast mode'"
+
+
+UNSAFE_STRINGS = [
+    "a; rm -rf /",
+    "$(whoami)",
+    "`id`",
+    "it's",
+    'say "hi"',
+    "line1\nline2",
+    "tab\there",
+    "a b",
+    "*",
+    "~root",
+    "a&&b|c>d",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", UNSAFE_STRINGS)
+def test_render_string_one_word(value: str) -> None:
+    parameter = CategoricalParameter(name="c", type="categorical", values=[value])
+    rendered = parameter.render(value)
+    assert shlex.split(rendered) == [value]
+
+
+@pytest.mark.parametrize("value", UNSAFE_STRINGS)
+def test_render_string_bash_prints_value(value: str) -> None:
+    # bash itself reads the rendered text back as the one original word.
+    rendered = ConstantParameter(name="k", type="constant", value=value).render(value)
+    result = subprocess.run(
+        ["bash", "-c", f"printf '%s' {rendered}"], capture_output=True, text=True, timeout=10
+    )
+    assert result.returncode == 0
+    assert result.stdout == value
+
+
+@pytest.mark.parametrize("value", ["fast", "a-b_c.d", "key=value", "/usr/bin", "1,2:3"])
+def test_render_safe_string_unquoted(value: str) -> None:
+    parameter = CategoricalParameter(name="c", type="categorical", values=[value])
+    assert parameter.render(value) == value
 
 
 # Rejected optimiser bodies
 
 
-def run_request_message(body: dict) -> str:
+def run_request_errors(body: dict) -> list[dict]:
     with pytest.raises(ValidationError) as caught:
         RunRequest.model_validate(body)
-    return str(caught.value)
+    return describe_errors(caught.value)
+
+
+def run_request_message(body: dict) -> str:
+    return summarize(run_request_errors(body))
 
 
 def test_run_request_unknown_optimizer_type() -> None:
-    message = run_request_message({"optimizer": {"type": "random"}})
-    assert "optimizer" in message
-    assert "'random'" in message
+    message = run_request_message({"optimizer": {"type": "genetic"}})
+    assert message.startswith("invalid optimizer:")
+    assert "'genetic'" in message
+    assert "'tpe'" in message
 
 
 def test_run_request_missing_optimizer_type() -> None:
     message = run_request_message({"optimizer": {"n_init": 2}})
-    assert "optimizer" in message
+    assert message.startswith("invalid optimizer:")
     assert "'type'" in message
 
 
 def test_run_request_wrong_type() -> None:
-    message = run_request_message({"optimizer": {"type": "grid", "num_configs_per_param": "x"}})
-    assert "optimizer.grid.num_configs_per_param" in message
-    assert "input_value='x'" in message
+    errors = run_request_errors({"optimizer": {"type": "grid", "num_configs_per_param": "x"}})
+    assert {error["field"] for error in errors} == {"optimizer.num_configs_per_param"}
+    assert all(error["value"] == "x" for error in errors)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_run_request_not_finite(value: float) -> None:
     message = run_request_message({"optimizer": {"type": "bayesopt", "n_init": value}})
-    assert "optimizer.bayesopt.n_init" in message
+    assert message.startswith("invalid optimizer.n_init:")
     assert repr(value) in message
 
 
 def test_run_request_negative_n_iter() -> None:
     message = run_request_message({"optimizer": {"type": "bayesopt", "n_iter": -1}})
-    assert "optimizer.bayesopt.n_iter" in message
-    assert "input_value=-1" in message
+    assert message.startswith("invalid optimizer.n_iter:")
+    assert "(got -1)" in message
 
 
 def test_run_request_unknown_field() -> None:
     message = run_request_message({"optimizer": {"type": "grid", "n_init": 2}})
-    assert "n_init" in message
+    assert message.startswith("invalid optimizer.n_init:")
     assert "Extra inputs are not permitted" in message
+
+
+# Grid counts per parameter
+
+
+def test_grid_counts_dict_accepted() -> None:
+    request = RunRequest.model_validate(
+        {"optimizer": {"type": "grid", "num_configs_per_param": {"level": 5, "ratio": 3}}}
+    )
+    assert request.optimizer.count_for("level") == 5
+    assert request.optimizer.count_for("ratio") == 3
+    # A parameter missing from the dict gets the default of two values.
+    assert request.optimizer.count_for("other") == 2
+
+
+def test_grid_size_counts_dict() -> None:
+    spec = ExperimentSpec.model_validate(LOCAL_BODY)
+    settings = GridOptimizer(type="grid", num_configs_per_param={"level": 9})
+    assert grid_size(spec, settings) == 18
+
+
+@pytest.mark.parametrize("count", [0, 10_001])
+def test_grid_counts_dict_out_of_range(count: int) -> None:
+    errors = run_request_errors(
+        {"optimizer": {"type": "grid", "num_configs_per_param": {"level": count}}}
+    )
+    fields = [error["field"] for error in errors]
+    assert "optimizer.num_configs_per_param.level" in fields
 
 
 # Content hash
