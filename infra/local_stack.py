@@ -60,6 +60,18 @@ def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None 
     raise RuntimeError(f"{url} did not respond within {timeout:g} s")
 
 
+def wait_for_port(host: str, port: int, *, timeout: float) -> None:
+    """Wait until ``host:port`` accepts a TCP connection; raise RuntimeError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{host}:{port} accepted no connection within {timeout:g} s")
+
+
 class LocalStack:
     """The moto server, the API and the launcher of one local deployment."""
 
@@ -154,7 +166,7 @@ class LocalStack:
 
         self.api = ApiServer(load_app(), HOST, self.api_port)
         self.api.start()
-        wait_for_http(f"{self.api_url}/api/v1/experiments", timeout=30)
+        wait_for_port(HOST, self.api_port, timeout=30)
         runner_env = {key: value for key, value in service_env.items() if key != "PAROPT_LOCAL_KEY"}
         self.launcher = LocalLauncher(
             sqs=settings.boto3_client("sqs"),
