@@ -21,11 +21,12 @@ from chalice import Chalice, CognitoUserPoolAuthorizer, Response
 from chalicelib.auth import Caller, TokenVerifier, Unauthorized, authenticate
 from chalicelib.bodies import InvalidBody, parse_json, parse_json_text, validate
 from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
+from chalicelib.launcher import LauncherSettings, launch
 from chalicelib.views import experiment_view, job_view, trial_view
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from paropt.settings import Settings
-from paropt.specs import ExperimentSpec, GridOptimizer, LocalCompute, RunRequest, grid_size
+from paropt.specs import ExperimentSpec, GridOptimizer, RunRequest, grid_size
 from paropt.storage import (
     JOB_STATUSES,
     TRIAL_STATUSES,
@@ -297,10 +298,10 @@ def start_run(experiment_id: str) -> Response:
     body = parse_json(app.current_request.raw_body, required=False)
     request = validate(RunRequest, body if body is not None else {})
     spec = ExperimentSpec.model_validate(experiment.spec)
-    if not isinstance(spec.compute, LocalCompute):
+    if spec.compute.type == "ec2":
         raise InvalidBody(
-            f"invalid compute.type {spec.compute.type!r}: this deployment runs only "
-            "'local' compute so far"
+            "invalid compute.type 'ec2': this deployment runs only 'local' and 'fargate' "
+            "compute so far"
         )
     _check_run(spec, request)
     try:
@@ -412,3 +413,19 @@ def get_job(job_id: str) -> Response:
     if job is None:
         return _missing("job", job_id)
     return _json_response(job_view(job), 200)
+
+
+@app.on_sqs_message(
+    queue_arn=os.environ.get(
+        "PAROPT_LAUNCH_QUEUE_ARN", "arn:aws:sqs:us-east-1:123456789012:paropt-local-launch"
+    ),
+    batch_size=1,
+    name="launcher",
+)
+def launch_runners(event) -> None:  # noqa: ANN001 - a Chalice SQSEvent
+    """Start a Fargate runner task for each launch message of the state machine."""
+    launcher_settings = LauncherSettings.from_environment()
+    ecs = _clients.get("ecs") or _clients.setdefault("ecs", settings.boto3_client("ecs"))
+    for record in event:
+        logger.remove_keys(["experiment_id", "job_id"])
+        launch(record.body, ecs=ecs, sfn=sfn(), settings=launcher_settings, logger=logger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
-from paropt.specs import ExperimentSpec, LocalCompute
+from paropt.specs import ExperimentSpec, FargateCompute, LocalCompute
 
 EXECUTOR_LABEL = "trials"
 
@@ -19,7 +19,7 @@ def load_parsl(spec: ExperimentSpec, *, parallelism: int = 1):  # noqa: ANN201
     from parsl.config import Config
     from parsl.executors.threads import ThreadPoolExecutor
 
-    if not isinstance(spec.compute, LocalCompute):
+    if not isinstance(spec.compute, LocalCompute | FargateCompute):
         raise NotImplementedError(
             f"compute type {spec.compute.type!r} is not supported by this runner yet; "
             "use type 'local'"

@@ -13,6 +13,7 @@ from paropt.specs.experiment import (
     Compute,
     EC2Compute,
     ExperimentSpec,
+    FargateCompute,
     LocalCompute,
 )
 from paropt.specs.objective import (
@@ -71,6 +72,7 @@ __all__ = [
     "CoordinateOptimizer",
     "EC2Compute",
     "ExperimentSpec",
+    "FargateCompute",
     "GridOptimizer",
     "JsonObjective",
     "LocalCompute",

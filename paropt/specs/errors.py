@@ -18,6 +18,7 @@ UNION_TAGS = {
     "constant",
     "local",
     "ec2",
+    "fargate",
     "grid",
     "random",
     "bayesopt",

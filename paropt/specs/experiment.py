@@ -39,7 +39,43 @@ class EC2Compute(_Spec):
     ami: str = Field(pattern=r"^ami-[0-9a-f]{8,17}$")
 
 
-Compute = Annotated[LocalCompute | EC2Compute, Field(discriminator="type")]
+# Fargate's valid task sizes: memory in MiB allowed for each cpu value in units
+# (1024 units = 1 vCPU), from the AWS Fargate task size table.
+FARGATE_MEMORY = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4097, 1024)),
+    1024: list(range(2048, 8193, 1024)),
+    2048: list(range(4096, 16385, 1024)),
+    4096: list(range(8192, 30721, 1024)),
+    8192: list(range(16384, 61441, 4096)),
+    16384: list(range(32768, 122881, 8192)),
+}
+
+
+class FargateCompute(_Spec):
+    """Trials run inside the runner's own Fargate task, sized by ``cpu`` and ``memory``."""
+
+    type: Literal["fargate"]
+    cpu: int = 1024
+    memory: int = 2048
+
+    @model_validator(mode="after")
+    def _check_size(self) -> FargateCompute:
+        if self.cpu not in FARGATE_MEMORY:
+            raise ValueError(
+                f"cpu {self.cpu} is not a Fargate size; use one of {list(FARGATE_MEMORY)}"
+            )
+        allowed = FARGATE_MEMORY[self.cpu]
+        if self.memory not in allowed:
+            step = allowed[1] - allowed[0]
+            raise ValueError(
+                f"memory {self.memory} MiB does not fit cpu {self.cpu}; use {allowed[0]} "
+                f"to {allowed[-1]} MiB in steps of {step}"
+            )
+        return self
+
+
+Compute = Annotated[LocalCompute | FargateCompute | EC2Compute, Field(discriminator="type")]
 
 
 class ExperimentSpec(_Spec):
