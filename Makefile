@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Stage and region of `make deploy` and `make destroy`; REGION defaults to the AWS CLI's.
+STAGE ?= dev
+REGION ?=
 
-.PHONY: venv local demo test lint format clean
+.PHONY: venv local demo test lint format clean deploy destroy
 
 venv: $(STAMP)
 
@@ -27,10 +30,17 @@ test: venv lint
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint infra/template.yaml
 
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+deploy: venv
+	$(PY) -m infra.deploy deploy --stage $(STAGE) $(if $(REGION),--region $(REGION))
+
+destroy: venv
+	$(PY) -m infra.deploy destroy --stage $(STAGE) $(if $(REGION),--region $(REGION))
 
 clean:
 	rm -rf $(VENV) .paropt .pytest_cache

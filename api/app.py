@@ -298,11 +298,6 @@ def start_run(experiment_id: str) -> Response:
     body = parse_json(app.current_request.raw_body, required=False)
     request = validate(RunRequest, body if body is not None else {})
     spec = ExperimentSpec.model_validate(experiment.spec)
-    if spec.compute.type == "ec2":
-        raise InvalidBody(
-            "invalid compute.type 'ec2': this deployment runs only 'local' and 'fargate' "
-            "compute so far"
-        )
     _check_run(spec, request)
     try:
         job = start_job(

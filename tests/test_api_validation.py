@@ -110,12 +110,11 @@ def test_start_run_grid_too_large(alice) -> None:
     assert "1000000" in answer["message"]
 
 
-def test_start_run_ec2_compute_rejected(alice) -> None:
-    compute = {"type": "ec2", "instance_model": "t2.small", "ami": "ami-073e3f122e47832bf"}
-    _, experiment = alice.request("POST", "/experiments", experiment_body(compute=compute))
-    status, answer = alice.request("POST", f"/experiments/{experiment['id']}/trials", {})
+def test_create_experiment_bad_instance_type(alice) -> None:
+    compute = {"type": "ec2", "instance_model": "t2 small; rm", "ami": "ami-073e3f122e47832bf"}
+    status, answer = alice.request("POST", "/experiments", experiment_body(compute=compute))
     assert status == 400
-    assert "ec2" in answer["message"]
+    assert "compute.instance_model" in answer["message"]
 
 
 @pytest.mark.parametrize("depth", [33, 1000, 5000])

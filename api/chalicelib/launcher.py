@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from paropt.storage import ExperimentModel
 
@@ -129,7 +129,7 @@ def launch(body: str, *, ecs, sfn, settings: LauncherSettings, logger) -> str | 
         task_arn = tasks[0]["taskArn"]
         logger.info("runner task started", task_arn=task_arn, cpu=cpu, memory=memory)
         return task_arn
-    except (ClientError, BotoCoreError, LaunchError) as exc:
+    except (ClientError, BotoCoreError, PynamoDBException, LaunchError) as exc:
         cause = str(exc)[:MAX_CAUSE_CHARS]
         logger.error("runner task could not be started; failing the job", error=cause)
         try:

@@ -17,6 +17,9 @@ from paropt.specs import ExperimentSpec, RunRequest
 from paropt.storage import ExperimentModel, JobModel, TrialModel, utc_now
 from paropt.templates import PLACEHOLDER
 
+# Seconds between checks for a stop or the wall-time limit while trials run.
+WAIT_SECONDS = 1.0
+
 
 class JobNotRunnable(Exception):
     """The job is no longer queued (stopped, or taken by another runner)."""
@@ -136,7 +139,7 @@ class JobRun:
 
         from paropt.runner.compute import EXECUTOR_LABEL, load_parsl
 
-        dfk = load_parsl(self.spec, parallelism=self.request.parallelism)
+        dfk = load_parsl(self.spec, parallelism=self.request.parallelism, job_id=self.job.job_id)
         trial_app = parsl.python_app(run_trial, executors=[EXECUTOR_LABEL])
         parallelism = self.request.parallelism
         pending: dict[concurrent.futures.Future, dict] = {}
@@ -156,9 +159,13 @@ class JobRun:
                     pending[future] = configuration
                 if not pending:
                     break
+                # A bounded wait, so a stop or the wall-time limit is noticed even
+                # while a trial on a remote node never returns.
                 done, _ = concurrent.futures.wait(
-                    pending, return_when=concurrent.futures.FIRST_COMPLETED
+                    pending, timeout=WAIT_SECONDS, return_when=concurrent.futures.FIRST_COMPLETED
                 )
+                if not done and self._must_abandon():
+                    break
                 for future in done:
                     configuration = pending.pop(future)
                     result: TrialResult = future.result()
@@ -170,9 +177,32 @@ class JobRun:
                     self.summary.stop_reason = self.heartbeat.stop_reason or "stopped"
                     asking = False
         finally:
-            dfk.cleanup()
-            parsl.clear()
+            try:
+                dfk.cleanup()
+                parsl.clear()
+            finally:
+                if self.spec.compute.type == "ec2":
+                    self._terminate_instances()
         return self.summary
+
+    def _must_abandon(self) -> bool:
+        """Return whether the running trials must be left unfinished: a stop or max_wall_time."""
+        if self.heartbeat.stopped.is_set():
+            self.summary.stop_reason = self.heartbeat.stop_reason or "stopped"
+            return True
+        reason = self.monitor.reason()
+        if reason is not None and reason.startswith("max_wall_time"):
+            self.summary.stop_reason = reason
+            return True
+        return False
+
+    def _terminate_instances(self) -> None:
+        from paropt.cleanup import terminate_job_instances
+        from paropt.settings import Settings
+
+        ec2 = Settings.from_environment().boto3_client("ec2")
+        terminated = terminate_job_instances(ec2, self.job.job_id)
+        self.logger.info("instances of the job terminated", instance_ids=terminated)
 
     def _exhausted_reason(self) -> str:
         if self.optimizer.proposed >= self.optimizer.planned:

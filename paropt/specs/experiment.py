@@ -34,9 +34,14 @@ class EC2Compute(_Spec):
     """Trials run on EC2 instances that the runner launches through Parsl."""
 
     type: Literal["ec2"]
-    instance_model: str = Field(min_length=1, max_length=64)
+    instance_model: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9]+\.[a-z0-9]+$")
+    # Kept for the previous service's bodies; the instance type alone decides.
     instance_family: str = Field(default="", max_length=64)
     ami: str = Field(pattern=r"^ami-[0-9a-f]{8,17}$")
+    # The AMI must run Python 3.11 with Parsl and this package; worker_init runs
+    # first on each instance and may install them.
+    worker_init: str = Field(default="", max_length=MAX_TEMPLATE_CHARS)
+    key_name: str | None = Field(default=None, max_length=255)
 
 
 # Fargate's valid task sizes: memory in MiB allowed for each cpu value in units

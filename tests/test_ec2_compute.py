@@ -1,0 +1,115 @@
+"""EC2 compute against moto EC2: every instance of a job ends with the job.
+
+No instance boots here, so trials on EC2 never finish; the tests end jobs by a
+stop, by the wall-time limit, and by killing the runner, and check that no
+instance of the job is left pending or running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from paropt.cleanup import JOB_TAG, job_is_active, terminate_orphaned_instances
+from paropt.runner.ec2 import JobEC2Provider
+from tests.conftest import HEARTBEAT_SECONDS, experiment_body
+from tests.jobs import wait_for_status
+from tests.test_runner import _launch_runner
+
+
+@pytest.fixture(scope="module")
+def ami(deployment) -> str:  # noqa: ANN001
+    images = deployment.client("ec2").describe_images(Owners=["amazon"])["Images"]
+    return next(image["ImageId"] for image in images if 12 <= len(image["ImageId"]) <= 21)
+
+
+def _live_instances(deployment, job_id: str) -> list[str]:  # noqa: ANN001
+    answer = deployment.client("ec2").describe_instances(
+        Filters=[
+            {"Name": f"tag:{JOB_TAG}", "Values": [job_id]},
+            {"Name": "instance-state-name", "Values": ["pending", "running"]},
+        ]
+    )
+    return [i["InstanceId"] for r in answer["Reservations"] for i in r["Instances"]]
+
+
+def _wait_for_instance(deployment, job_id: str, runner, timeout: float = 60) -> list[str]:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        instances = _live_instances(deployment, job_id)
+        if instances:
+            return instances
+        time.sleep(0.5)
+    os.killpg(runner.pid, signal.SIGKILL)
+    every = deployment.client("ec2").describe_instances()["Reservations"]
+    output = str([(i["InstanceId"], i.get("Tags")) for r in every for i in r["Instances"]])
+    raise AssertionError(f"no instance of job {job_id} started within {timeout:g} s: {output}")
+
+
+def _start_ec2_job(alice, ami: str, run: dict | None = None) -> tuple[str, str]:  # noqa: ANN001
+    compute = {"type": "ec2", "instance_model": "t2.micro", "ami": ami}
+    _, experiment = alice.request("POST", "/experiments", experiment_body(compute=compute))
+    body = {"optimizer": {"type": "grid", "num_configs_per_param": 2}, **(run or {})}
+    status, answer = alice.request("POST", f"/experiments/{experiment['id']}/trials", body)
+    assert status == 202, answer
+    return experiment["id"], answer["job"]["job_id"]
+
+
+@pytest.fixture
+def runner_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAROPT_RUNNER_ADDRESS", "127.0.0.1")
+
+
+def test_provider_tags_instances_with_job(deployment, ami: str, tmp_path) -> None:  # noqa: ANN001
+    provider = JobEC2Provider(
+        job_id="job-under-test",
+        settings=deployment.settings,
+        image_id=ami,
+        instance_type="t2.micro",
+        key_name="",
+        init_blocks=0,
+        state_file=str(tmp_path / "state.json"),
+    )
+    provider.submit("true", 1, job_name="paropt-test")
+    instances = _live_instances(deployment, "job-under-test")
+    assert len(instances) == 1
+    orphans = terminate_orphaned_instances(deployment.client("ec2"), lambda job_id: False)
+    assert instances[0] in orphans
+    assert _live_instances(deployment, "job-under-test") == []
+
+
+def test_stopped_ec2_job_leaves_no_instance(alice, deployment, ami, runner_address) -> None:  # noqa: ANN001
+    experiment_id, job_id = _start_ec2_job(alice, ami)
+    runner = _launch_runner(deployment, job_id)
+    _wait_for_instance(deployment, job_id, runner)
+    status, _ = alice.request("POST", f"/experiments/{experiment_id}/stop")
+    assert status == 200
+    runner.wait(timeout=60)
+    assert _live_instances(deployment, job_id) == []
+
+
+def test_wall_time_ends_ec2_job_without_instances(alice, deployment, ami, runner_address) -> None:  # noqa: ANN001
+    _, job_id = _start_ec2_job(alice, ami, {"max_wall_time": 8})
+    runner = _launch_runner(deployment, job_id)
+    _wait_for_instance(deployment, job_id, runner)
+    runner.wait(timeout=60)
+    job = wait_for_status(job_id, {"finished", "failed"})
+    assert job.status == "finished"
+    assert job.stop_reason.startswith("max_wall_time")
+    assert _live_instances(deployment, job_id) == []
+
+
+def test_killed_runner_instances_are_swept(alice, deployment, ami, runner_address) -> None:  # noqa: ANN001
+    _, job_id = _start_ec2_job(alice, ami)
+    runner = _launch_runner(deployment, job_id)
+    instances = _wait_for_instance(deployment, job_id, runner)
+    os.killpg(runner.pid, signal.SIGKILL)
+    runner.wait()
+    assert _live_instances(deployment, job_id) == instances
+    wait_for_status(job_id, {"failed"}, timeout=HEARTBEAT_SECONDS + 10)
+    swept = terminate_orphaned_instances(deployment.client("ec2"), job_is_active)
+    assert set(instances) <= set(swept)
+    assert _live_instances(deployment, job_id) == []
