@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice import Chalice, CognitoUserPoolAuthorizer, Response
+from chalice import Chalice, CognitoUserPoolAuthorizer, Rate, Response
 from chalicelib.auth import Caller, TokenVerifier, Unauthorized, authenticate
 from chalicelib.bodies import InvalidBody, parse_json, parse_json_text, validate
 from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
@@ -424,3 +424,14 @@ def launch_runners(event) -> None:  # noqa: ANN001 - a Chalice SQSEvent
     for record in event:
         logger.remove_keys(["experiment_id", "job_id"])
         launch(record.body, ecs=ecs, sfn=sfn(), settings=launcher_settings, logger=logger)
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES), name="instance-sweeper")
+def sweep_instances(event) -> None:  # noqa: ANN001 - a Chalice CloudWatchEvent
+    """Terminate EC2 instances whose job has ended; runners that died leave them behind."""
+    from paropt.cleanup import job_is_active, terminate_orphaned_instances
+
+    ec2 = _clients.get("ec2") or _clients.setdefault("ec2", settings.boto3_client("ec2"))
+    terminated = terminate_orphaned_instances(ec2, job_is_active)
+    if terminated:
+        logger.warning("terminated instances of ended jobs", instance_ids=terminated)

@@ -39,6 +39,9 @@ STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,11}$")
 MAX_TEMPLATE_BODY_BYTES = 51_200
 # Chalice names the REST API's Lambda function "api_handler".
 API_FUNCTION = "api_handler"
+# The scheduled Lambda that terminates EC2 instances of ended jobs; it shares the
+# launcher's role, which allows that.
+SWEEPER_FUNCTION = "instance-sweeper"
 # API Gateway ends a request after 29 s, so a longer API timeout buys nothing.
 API_TIMEOUT_SECONDS = 30
 # The launch queue's VisibilityTimeout in the template (300 s) must not be shorter.
@@ -49,7 +52,7 @@ LAMBDA_MEMORY_MB = 512
 NOT_DEPLOYED = frozenset({"chalice"})
 # Parts of paropt that the API (api/app.py and api/chalicelib) imports. The
 # optimisers and the runner stay out because they pull in NumPy, SciPy and Parsl.
-VENDORED_PAROPT = ("__init__.py", "settings.py", "templates.py", "specs", "storage")
+VENDORED_PAROPT = ("__init__.py", "cleanup.py", "settings.py", "templates.py", "specs", "storage")
 # Build inputs of the runner image, relative to the repository root. The
 # Dockerfile copies exactly these.
 RUNNER_BUILD_INPUTS = (
@@ -246,7 +249,7 @@ def chalice_stage_config(
     functions: dict[str, dict[str, Any]] = {
         API_FUNCTION: {"lambda_timeout": API_TIMEOUT_SECONDS},
     }
-    for name in launcher_functions:
+    for name in [*launcher_functions, SWEEPER_FUNCTION]:
         functions[name] = {
             "manage_iam_role": False,
             "iam_role_arn": outputs["LauncherRoleArn"],

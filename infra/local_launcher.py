@@ -31,8 +31,10 @@ class LocalLauncher:
         runner_env: dict[str, str],
         log_dir: Path,
         max_runners: int = 2,
+        ec2=None,  # noqa: ANN001 - a boto3 EC2 client for cleaning up after crashed runners
     ) -> None:
         self._sqs = sqs
+        self._ec2 = ec2
         self._queue_url = queue_url
         self._runner_env = runner_env
         self._log_dir = log_dir
@@ -53,8 +55,21 @@ class LocalLauncher:
     def _reap(self) -> None:
         for job_id, process in list(self._runners.items()):
             if process.poll() is not None:
-                logger.info("runner exited", extra={"job_id": job_id, "status": process.returncode})
+                logger.info("runner of job %s exited with status %s", job_id, process.returncode)
                 del self._runners[job_id]
+                if process.returncode != 0:
+                    self._terminate_instances(job_id)
+
+    def _terminate_instances(self, job_id: str) -> None:
+        """Terminate EC2 instances a failed runner may have left behind."""
+        if self._ec2 is None:
+            return
+        from paropt.cleanup import terminate_job_instances
+
+        try:
+            terminate_job_instances(self._ec2, job_id)
+        except Exception:  # noqa: BLE001 - the instance sweep finds them later
+            logger.exception("terminating the instances of job %s failed", job_id)
 
     def _loop(self) -> None:
         while not self._closing.is_set():

@@ -174,6 +174,7 @@ class LocalStack:
             runner_env=runner_env,
             log_dir=self.state_dir / "runners",
             max_runners=self.max_runners,
+            ec2=settings.boto3_client("ec2"),
         )
         self.launcher.start()
         self.info = {

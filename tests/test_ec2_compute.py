@@ -113,3 +113,22 @@ def test_killed_runner_instances_are_swept(alice, deployment, ami, runner_addres
     swept = terminate_orphaned_instances(deployment.client("ec2"), job_is_active)
     assert set(instances) <= set(swept)
     assert _live_instances(deployment, job_id) == []
+
+
+def test_scheduled_sweeper_terminates_orphans(deployment, ami, chalice_client) -> None:  # noqa: ANN001
+    ec2 = deployment.client("ec2")
+    tags = [{"Key": JOB_TAG, "Value": "f" * 32}]
+    instance = ec2.run_instances(
+        ImageId=ami,
+        InstanceType="t2.micro",
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+    )["Instances"][0]["InstanceId"]
+    event = chalice_client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    chalice_client.lambda_.invoke("instance-sweeper", event)
+    assert _live_instances(deployment, "f" * 32) == []
+    state = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]
+    assert state["State"]["Name"] in {"shutting-down", "terminated"}

@@ -51,6 +51,10 @@ REGION = "us-east-1"
 COGNITO_TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient")
 # Actions that IAM accepts only with Resource "*": they have no resource type.
 ACTIONS_WITHOUT_RESOURCE_TYPE = {
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeInstanceTypeOfferings",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSubnets",
     "ecr:GetAuthorizationToken",
     "states:SendTaskFailure",
     "states:SendTaskHeartbeat",
