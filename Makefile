@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 REGION ?=
 
-.PHONY: venv local demo test lint format clean deploy destroy
+.PHONY: venv local demo test lint format clean deploy destroy bench
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ deploy: venv
 
 destroy: venv
 	$(PY) -m infra.deploy destroy --stage $(STAGE) $(if $(REGION),--region $(REGION))
+
+# Optimiser benchmark, not part of `make test`; its results go to docs/benchmarks.md.
+bench: venv
+	$(PY) -m benchmarks.optimizers
 
 clean:
 	rm -rf $(VENV) .paropt .pytest_cache
