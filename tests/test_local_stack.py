@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
@@ -158,6 +159,48 @@ def test_local_stack_concurrent_requests_are_answered(stack) -> None:
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(create, range(20)))
     assert sorted(statuses) == [200] * 19 + [201]
+
+
+def test_local_stack_concurrent_starts_create_one_job(stack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, info, _ = stack
+    api = f"{info['api_url']}/api/v1"
+    token = local_id_token(info)
+    body = json.loads((ROOT / "examples" / "xz_experiment.json").read_text())
+    body["tool_name"] = "xz-concurrent-starts"
+    experiment_id = (
+        _session(info, token)
+        .post(f"{api}/experiments", json=body, timeout=30)
+        .json()["experiment_id"]
+    )
+    run = {"optimizer": {"type": "grid", "num_configs_per_param": 1}}
+
+    def start(_: int) -> int:
+        url = f"{api}/experiments/{experiment_id}/trials"
+        return _session(info, token).post(url, json=run, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(start, range(50)))
+    assert statuses.count(202) == 1
+    assert statuses.count(409) == 49
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=info["aws_endpoint_url"],
+        region_name=info["region"],
+        aws_access_key_id="paropt-test",
+        aws_secret_access_key="paropt-test",
+    )
+    executions = sfn.list_executions(stateMachineArn=info["state_machine_arn"])["executions"]
+    session = _session(info, token)
+    job_ids = {
+        job["job_id"]
+        for name in ("queued", "running", "finished", "failed")
+        for job in session.get(f"{api}/jobs/{name}", timeout=10).json()
+        if job["experiment_id"] == experiment_id
+    }
+    assert len(job_ids) == 1
+    assert len([e for e in executions if e["name"] in job_ids]) == 1
 
 
 def test_local_stack_stops_on_sigterm(stack) -> None:
