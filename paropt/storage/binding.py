@@ -5,6 +5,8 @@ from __future__ import annotations
 from paropt.settings import Settings
 from paropt.storage.models import ExperimentModel, JobModel, TrialModel
 
+DYNAMODB_RETRIES = 6
+
 
 def bind_models(settings: Settings) -> None:
     """Set the table names, region and endpoint of every model from ``settings``."""
@@ -17,6 +19,9 @@ def bind_models(settings: Settings) -> None:
         model.Meta.table_name = table_name
         model.Meta.region = settings.region
         model.Meta.host = settings.aws_endpoint_url
+        # botocore's standard retry mode retries throttling and 5xx errors with
+        # exponential backoff and jitter; PynamoDB's default allows 3 retries.
+        model.Meta.max_retry_attempts = DYNAMODB_RETRIES
         # PynamoDB caches its connection per model; a new binding needs a new one.
         model._connection = None
 
