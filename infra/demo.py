@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -110,11 +111,14 @@ def run_demo(stack: LocalStack) -> int:
 
 
 def main() -> int:
-    stack = LocalStack(heartbeat_seconds=20)
-    try:
-        return run_demo(stack)
-    finally:
-        stack.stop()
+    # A fresh state folder each time, so every demo starts from empty tables
+    # instead of continuing the previous demo's experiment.
+    with tempfile.TemporaryDirectory(prefix="paropt-demo-") as state_dir:
+        stack = LocalStack(heartbeat_seconds=20, state_dir=Path(state_dir))
+        try:
+            return run_demo(stack)
+        finally:
+            stack.stop()
 
 
 if __name__ == "__main__":

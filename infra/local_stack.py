@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 
+from infra.local_data import fail_interrupted_jobs, load_tables, save_tables, seed_moto, stack_seed
 from infra.provision import (
     create_user,
     enable_state_machine_execution,
@@ -140,6 +141,9 @@ class LocalStack:
             os.environ.pop(variable, None)
         os.environ.update(base_env)
         self._start_moto()
+        data_dir = self.state_dir / "data"
+        # Seeded before anything is created, so ids, the user's sub included, repeat.
+        seed_moto(self.moto_url, stack_seed(data_dir))
         settings = Settings.from_environment()
         queue_url, state_machine_arn = provision_storage_and_workflow(
             settings, name_prefix=NAME_PREFIX
@@ -147,6 +151,11 @@ class LocalStack:
         pool_id, client_id = provision_user_pool(settings, name_prefix=NAME_PREFIX)
         password = "Pw-" + secrets.token_urlsafe(18)
         create_user(settings, pool_id=pool_id, username=LOCAL_USERNAME, password=password)
+        loaded = load_tables(data_dir)
+        interrupted = fail_interrupted_jobs()
+        logger.info(
+            "loaded %d saved items; %d interrupted jobs marked failed", loaded, len(interrupted)
+        )
         local_key = secrets.token_urlsafe(32)
         service_env = {
             **base_env,
@@ -206,6 +215,12 @@ class LocalStack:
             self.launcher.stop()
         if self.api is not None:
             self.api.stop()
+        if self.moto is not None and self.moto.poll() is None and self.info:
+            try:
+                saved = save_tables(self.state_dir / "data")
+                logger.info("saved %d items to %s", saved, self.state_dir / "data")
+            except Exception:  # noqa: BLE001 - stopping must go on; the log says what was lost
+                logger.exception("saving the tables failed; this session's data is lost")
         if self.moto is not None and self.moto.poll() is None:
             self.moto.terminate()
             try:
