@@ -101,7 +101,7 @@ def test_runner_integer_parameters_never_repeat(alice, deployment) -> None:
     assert job.stop_reason == "search space exhausted"
 
 
-def test_killed_runner_fails_job_and_keeps_trials(alice, deployment) -> None:
+def test_killed_runner_fails_job_and_keeps_trials(alice, deployment, record_property) -> None:
     body = experiment_body(
         parameters=[{"name": "x", "type": "int", "minimum": 1, "maximum": 10}],
         command_template_string="sleep 0.4; : ${x}",
@@ -117,6 +117,7 @@ def test_killed_runner_fails_job_and_keeps_trials(alice, deployment) -> None:
     killed_at = time.monotonic()
     recorded = len(_trials(experiment_id))
     job = wait_for_status(job_id, {"failed"}, timeout=HEARTBEAT_SECONDS + 10)
+    record_property("seconds_from_kill_to_failed", round(time.monotonic() - killed_at, 2))
     assert time.monotonic() - killed_at < HEARTBEAT_SECONDS + 5
     assert job.status == "failed"
     assert recorded >= 2
@@ -142,7 +143,9 @@ def _process_running(marker: str) -> bool:
 
 
 @pytest.mark.parametrize("phase", ["during a trial"])
-def test_stop_ends_runner_and_trial_processes(alice, deployment, phase: str) -> None:
+def test_stop_ends_runner_and_trial_processes(
+    alice, deployment, phase: str, record_property
+) -> None:
     marker = f"{uuid.uuid4().int % 10**6}"
     body = experiment_body(
         parameters=[{"name": "x", "type": "int", "minimum": 30, "maximum": 31}],
@@ -157,6 +160,7 @@ def test_stop_ends_runner_and_trial_processes(alice, deployment, phase: str) -> 
     stopped_at = time.monotonic()
     status, answer = alice.request("POST", f"/experiments/{experiment_id}/stop")
     assert status == 200
+    record_property("seconds_for_stop_request", round(time.monotonic() - stopped_at, 2))
     # The stop returns only after the runner killed the trial, so a new run
     # cannot overlap it.
     assert not _process_running(f"sleep 30.{marker}")
