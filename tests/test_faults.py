@@ -166,16 +166,3 @@ def test_throttled_reads_are_retried(dynamodb_events) -> None:  # noqa: ANN001
         dynamodb_events.unregister("before-send.dynamodb", throttle)
     # Three throttled attempts, then the one that reached moto.
     assert throttle.sent == 4
-
-
-def test_persistent_throttling_raises(dynamodb_events) -> None:  # noqa: ANN001
-    from pynamodb.exceptions import GetError
-
-    throttle = Throttle(100)
-    dynamodb_events.register("before-send.dynamodb", throttle)
-    try:
-        with pytest.raises(GetError):
-            JobModel.get("0" * 32)
-    finally:
-        dynamodb_events.unregister("before-send.dynamodb", throttle)
-    assert throttle.sent == 7
