@@ -47,4 +47,4 @@ bench: venv
 	$(PY) -m benchmarks.optimizers
 
 clean:
-	rm -rf $(VENV) .paropt .pytest_cache
+	rm -rf $(VENV) .paropt .pytest_cache .hypothesis

@@ -20,8 +20,19 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice, CognitoUserPoolAuthorizer, Rate, Response
 from chalicelib.auth import Caller, TokenVerifier, Unauthorized, authenticate
 from chalicelib.bodies import InvalidBody, parse_json, parse_json_text, validate
+from chalicelib.contract import (
+    API_PREFIX,
+    DEFAULT_PAGE_SIZE,
+    ID_PATTERN,
+    MAX_GRID_SIZE,
+    MAX_NEXT_TOKEN_CHARS,
+    MAX_PAGE_SIZE,
+    MAX_RUN_NUMBER,
+    NEXT_TOKEN_HEADER,
+)
 from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
 from chalicelib.launcher import LauncherSettings, launch
+from chalicelib.openapi import document_text
 from chalicelib.views import experiment_view, job_view, trial_view
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -37,12 +48,7 @@ from paropt.storage import (
     utc_now,
 )
 
-API = "/api/v1"
-ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-MAX_GRID_SIZE = 10_000
-DEFAULT_PAGE_SIZE = 1000
-MAX_PAGE_SIZE = 1000
-NEXT_TOKEN_HEADER = "X-Paropt-Next-Token"
+ID_REGEX = re.compile(ID_PATTERN)
 
 app = Chalice(app_name="paropt-service")
 logger = Logger(service="paropt-api")
@@ -117,7 +123,7 @@ def api_route(path: str, methods: list[str]):  # noqa: ANN201 - a decorator
                 body = {"message": "internal error; the service log has the details"}
                 return _json_response(body, 500)
 
-        return app.route(API + path, methods=methods, authorizer=authorizer)(answer)
+        return app.route(API_PREFIX + path, methods=methods, authorizer=authorizer)(answer)
 
     return register
 
@@ -127,7 +133,7 @@ def caller() -> Caller:
 
 
 def _check_id(kind: str, identifier: str) -> None:
-    if not ID_PATTERN.match(identifier):
+    if not ID_REGEX.match(identifier):
         raise InvalidBody(f"invalid {kind} id {identifier[:80]!r}: expected 32 hexadecimal digits")
 
 
@@ -219,7 +225,7 @@ def _decode_trials_token(token: str) -> dict:
     invalid = InvalidBody(
         f"invalid next_token {token[:40]!r}: use the token the last page returned"
     )
-    if len(token) > 512:
+    if len(token) > MAX_NEXT_TOKEN_CHARS:
         raise invalid
     try:
         start_key = parse_json_text(base64.urlsafe_b64decode(token.encode()).decode())
@@ -255,6 +261,8 @@ def _trial_filter(params: dict[str, str]):  # noqa: ANN202 - a PynamoDB conditio
             run = int(params["run"])
         except ValueError:
             raise InvalidBody(f"invalid run {params['run'][:40]!r}: expected an integer") from None
+        if not 1 <= run <= MAX_RUN_NUMBER:
+            raise InvalidBody(f"invalid run {params['run'][:40]!r}: expected 1 to {MAX_RUN_NUMBER}")
         run_condition = TrialModel.run_number == run
         condition = run_condition if condition is None else condition & run_condition
     return condition
@@ -396,6 +404,18 @@ def stop_experiment(experiment_id: str) -> Response:
     logger.info("job stop requested", stopped=stopped, status=job.status)
     job.refresh(consistent_read=True)
     return _json_response({"status": job.status, "job": job_view(job)}, 200)
+
+
+@api_route("/openapi.json", ["GET"])
+def get_openapi_document() -> Response:
+    """Return this API's OpenAPI document.
+
+    It needs the same authentication as every other route: the middleware checks
+    the local stack's key and token, and API Gateway's authoriser the token.
+    """
+    return Response(
+        body=document_text(), status_code=200, headers={"Content-Type": "application/json"}
+    )
 
 
 @api_route("/jobs/{job_id}", ["GET"])

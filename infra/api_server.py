@@ -71,8 +71,11 @@ class AppVerifiedRequestHandler(ChaliceRequestHandler):
             return
         super()._generic_handle()
 
-    # The base class binds every do_* method to its own _generic_handle.
+    # The base class binds every do_* method to its own _generic_handle. TRACE and
+    # QUERY are bound too, so they get the gateway's JSON 405 like any other method
+    # that a route lacks, not http.server's HTML 501.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+    do_TRACE = do_QUERY = _generic_handle
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         # The local gateway reports an unknown route as 403 with a message that

@@ -26,11 +26,13 @@ PASSWORD = "Other-user-pw-1"
 def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     state_dir = tmp_path_factory.mktemp("stack")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAROPT_")}
+    # The stack logs every request; a pipe that nobody reads would fill and block it.
+    log = open(state_dir / "stack.log", "wb")  # noqa: SIM115 - closed after the stack stops
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local_stack", "--state-dir", str(state_dir)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -38,12 +40,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     deadline = time.monotonic() + 90
     while not info_path.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert info_path.exists(), process.stdout.read().decode() if process.poll() is not None else ""
+    assert info_path.exists(), (state_dir / "stack.log").read_text()[-3000:]
     time.sleep(0.2)
     info = json.loads(info_path.read_text())
     yield process, info, info_path
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
+    log.close()
 
 
 def _session(info: dict, token: str | None) -> requests.Session:
