@@ -1,0 +1,1 @@
+"""Benchmarks of the paropt optimisers; run them with ``make bench``, not with the tests."""
