@@ -36,8 +36,8 @@ METHOD_DESCRIPTIONS = {
     "with replacement, written directly on NumPy",
     "peer_gp_ucb": "peer: the previous service's method, bayes_opt 3.4 "
     "`BayesianOptimization` with `acquisition.UpperConfidenceBound(kappa=2.5)`, 5 random "
-    "points from bayes_opt's sampler, then `suggest`/`register`; log parameters on the "
-    "log scale",
+    "points from bayes_opt's sampler, then `suggest`/`register`, with bools as ints 0 and 1 "
+    "and log parameters on the log scale",
     "peer_optuna_tpe": "peer: Optuna `TPESampler(seed=seed)` with default settings "
     "(10 random start-up trials) through `study.ask`/`study.tell`",
 }
@@ -148,9 +148,10 @@ def _real_tools_paragraph(info: RunInfo) -> list[str]:
     return [
         "The real tools run for real once, not in every trial. `benchmarks/real_tools.py` "
         "measured every configuration of each small discrete space with "
-        "`paropt.runner.trial.run_trial` (the setup copies a generated input file into the "
-        "trial directory, then the timed command runs 3 times; configurations in a seeded "
-        "random order) and cached the measurements in `benchmarks/results/real_tools.json`. "
+        "`paropt.runner.trial.run_trial`, in a seeded random order. For each configuration "
+        "the setup copies a generated input file into the trial directory, and the timed "
+        "command runs 3 times. The measurements are cached in "
+        "`benchmarks/results/real_tools.json`. "
         "The optimisers then draw each outcome from those real measurements: one of the "
         "configuration's 3 repeats, chosen at random, so the spread between repeats is the "
         "noise. A configuration's noiseless cost is the mean of its repeats, and the best "
@@ -271,9 +272,9 @@ def render_section(
         "### Metrics",
         "",
         f"- Trials to within {WITHIN:.0%}: the number of the first trial whose noiseless "
-        f"cost is at most {1 + WITHIN:g} times the best known value; the median over "
-        "seeds, shown as `>N` when half the runs or more never got there in N trials. "
-        "`reached` counts the runs that did.",
+        f"cost is at most {1 + WITHIN:g} times the best known value, as the median over "
+        "seeds. It is shown as `>N` when half the runs or more never got there in N "
+        "trials, and `reached` counts the runs that did.",
         "- Regret after k trials: (lowest noiseless cost among the first k trials - best "
         "known) / best known, the median over seeds. It scores the best configuration "
         "tried, not the one with the best noisy outcome. A run that ended early (a grid "
