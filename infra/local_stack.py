@@ -149,7 +149,9 @@ class LocalStack:
             settings, name_prefix=NAME_PREFIX
         )
         pool_id, client_id = provision_user_pool(settings, name_prefix=NAME_PREFIX)
-        password = "Pw-" + secrets.token_urlsafe(18)
+        # The pool's default policy needs an upper-case letter, a lower-case letter,
+        # a digit and a symbol; the fixed parts guarantee them whatever the random part is.
+        password = "Pw-9" + secrets.token_urlsafe(18)
         create_user(settings, pool_id=pool_id, username=LOCAL_USERNAME, password=password)
         loaded = load_tables(data_dir)
         interrupted = fail_interrupted_jobs()
