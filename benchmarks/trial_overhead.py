@@ -1,9 +1,9 @@
 """Measure the time the service adds to each trial, through the real runner and storage.
 
 Run: ``.venv/bin/python -m benchmarks.trial_overhead [--trials 200] [--optimizer random]``.
-It starts a local stack in a temporary folder, runs ``true`` as the tool, and
-reports the median gap between the start of one trial and the start of the next
-minus the tool's own measured time: suggestion, rendering, Parsl dispatch,
+It starts a local stack in a temporary folder and runs ``true`` as the tool. The
+overhead of a trial is the gap between its start and the next trial's start,
+minus the tool's own measured time. The suggestion, rendering, Parsl dispatch,
 process start, the DynamoDB writes and the heartbeat all fall into that gap.
 """
 

@@ -2,10 +2,10 @@
 
 moto keeps everything in memory, so the stack saves the three tables to
 ``<state dir>/data/tables.json`` when it stops and loads them when it starts.
-Ownership is the Cognito ``sub`` of the user, which moto draws at random: the
-stack seeds moto's random generator with a number kept in ``data/seed`` before
-it creates the user pool, so the pool, the app client and the local user get
-the same ids, and the same ``sub``, at every start.
+Ownership is the Cognito ``sub`` of the user, which moto draws at random. The
+stack therefore seeds moto's random generator with a number kept in
+``data/seed`` before it creates the user pool. The pool, the app client and the
+local user then get the same ids, and the same ``sub``, at every start.
 """
 
 from __future__ import annotations
