@@ -79,7 +79,7 @@ class AppVerifiedRequestHandler(ChaliceRequestHandler):
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         # The local gateway reports an unknown route as 403 with a message that
-        # repeats the Authorization header; answer 404 without echoing anything.
+        # repeats the Authorization header, so this returns 404 without echoing anything.
         if isinstance(error, ForbiddenError):
             self._send_json(404, f"no route {self.command} {self.path.split('?')[0][:200]}")
             return

@@ -150,7 +150,7 @@ class LocalStack:
         )
         pool_id, client_id = provision_user_pool(settings, name_prefix=NAME_PREFIX)
         # The pool's default policy needs an upper-case letter, a lower-case letter,
-        # a digit and a symbol; the fixed parts guarantee them whatever the random part is.
+        # a digit and a symbol. The fixed prefix contains all four.
         password = "Pw-9" + secrets.token_urlsafe(18)
         create_user(settings, pool_id=pool_id, username=LOCAL_USERNAME, password=password)
         loaded = load_tables(data_dir)

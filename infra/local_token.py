@@ -12,9 +12,9 @@ from paropt.settings import Settings
 INFO_PATH = Path(__file__).resolve().parent.parent / ".paropt" / "local-stack.json"
 
 
-def local_id_token(info: dict) -> str:
-    """Log in as the local user through the stack's Cognito and return the ID token."""
-    settings = Settings(
+def client_settings(info: dict) -> Settings:
+    """Return settings that reach the stack's AWS endpoint, for clients of its Cognito."""
+    return Settings(
         region=info["region"],
         aws_endpoint_url=info["aws_endpoint_url"],
         experiments_table="",
@@ -29,6 +29,11 @@ def local_id_token(info: dict) -> str:
         client_id=info["client_id"],
         local_key=None,
     )
+
+
+def local_id_token(info: dict) -> str:
+    """Log in as the local user through the stack's Cognito and return the ID token."""
+    settings = client_settings(info)
     result = login(
         settings, client_id=info["client_id"], username=info["username"], password=info["password"]
     )

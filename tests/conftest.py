@@ -137,7 +137,12 @@ class ApiCaller:
     def request(self, method: str, path: str, body=None, *, headers=None, raw: bytes | None = None):  # noqa: ANN001, ANN201
         import json
 
-        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        if raw is not None:
+            data = raw
+        elif body is None:
+            data = b""
+        else:
+            data = json.dumps(body).encode()
         sent = {**self.headers, "Content-Type": "application/json", **(headers or {})}
         response = self._client.http.request(method, f"/api/v1{path}", headers=sent, body=data)
         return response.status_code, json.loads(response.body) if response.body else None

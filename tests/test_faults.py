@@ -119,7 +119,7 @@ def test_huge_output_keeps_runner_memory_bounded(tmp_path, record_property) -> N
 
 
 class Throttle:
-    """Answers the first ``count`` DynamoDB requests with a throttling error."""
+    """Returns a throttling error for the first ``count`` DynamoDB requests."""
 
     def __init__(self, count: int) -> None:
         self.left = count

@@ -1,4 +1,4 @@
-"""Two users: every endpoint answers the other user's ids as if they did not exist."""
+"""Two users: every endpoint treats the other user's ids as if they did not exist."""
 
 from __future__ import annotations
 

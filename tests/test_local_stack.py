@@ -14,7 +14,7 @@ import boto3
 import pytest
 import requests
 
-from infra.local_token import local_id_token
+from infra.local_token import client_settings, local_id_token
 from infra.provision import create_user, login
 from paropt.settings import Settings
 from tests.conftest import ROOT
@@ -26,7 +26,7 @@ PASSWORD = "Other-user-pw-1"
 def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     state_dir = tmp_path_factory.mktemp("stack")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAROPT_")}
-    # The stack logs every request; a pipe that nobody reads would fill and block it.
+    # The stack logs every request, so an unread pipe would fill and block it.
     log = open(state_dir / "stack.log", "wb")  # noqa: SIM115 - closed after the stack stops
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local_stack", "--state-dir", str(state_dir)],
@@ -60,21 +60,7 @@ def _session(info: dict, token: str | None) -> requests.Session:
 def _settings(info: dict) -> Settings:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "paropt-test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "paropt-test")
-    return Settings(
-        region=info["region"],
-        aws_endpoint_url=info["aws_endpoint_url"],
-        experiments_table="",
-        trials_table="",
-        jobs_table="",
-        state_machine_arn="",
-        heartbeat_seconds=0,
-        job_timeout_seconds=0,
-        auth_mode="jwks",
-        jwks_url=None,
-        token_issuer=None,
-        client_id=info["client_id"],
-        local_key=None,
-    )
+    return client_settings(info)
 
 
 def test_local_stack_info_file_is_private(stack) -> None:

@@ -1,4 +1,4 @@
-"""Parsing and validating JSON request bodies into clear 400 answers."""
+"""Parsing and validating JSON request bodies into clear 400 responses."""
 
 from __future__ import annotations
 

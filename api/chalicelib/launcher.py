@@ -17,7 +17,7 @@ MAX_CAUSE_CHARS = 32_768
 
 @dataclass(frozen=True)
 class LauncherSettings:
-    """Where runner tasks start: the cluster, task definition and network."""
+    """Placement of runner tasks: the cluster, task definition and network."""
 
     cluster: str
     task_definition: str
@@ -46,7 +46,7 @@ class LauncherSettings:
 
 
 class LaunchError(Exception):
-    """RunTask did not start the runner; the message says why."""
+    """RunTask did not start the runner. The message contains the reason."""
 
 
 def run_task_arguments(

@@ -52,7 +52,12 @@ class StopMonitor:
             self.since_improvement = 0
             return
         gain = (outcome - self.best) if self.maximize else (self.best - outcome)
-        relative = gain / abs(self.best) if self.best != 0 else (float("inf") if gain > 0 else 0)
+        if self.best != 0:
+            relative = gain / abs(self.best)
+        elif gain > 0:
+            relative = float("inf")
+        else:
+            relative = 0.0
         if relative > self.rules.min_improvement:
             self.since_improvement = 0
         else:

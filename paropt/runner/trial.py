@@ -31,7 +31,7 @@ class TrialScripts:
 
 @dataclass(frozen=True)
 class TrialResult:
-    """What one trial measured.
+    """Measurements of one trial.
 
     ``runtime`` is the wall time of the command script in seconds, without the setup
     and finish scripts. It is ``None`` unless all three scripts exited with status 0.
@@ -73,8 +73,8 @@ def _kill_group(process: subprocess.Popen) -> None:
         pass
 
 
-# Variables a trial script never sees: the runner's credentials, task token and
-# service settings would otherwise be readable by every user's tool.
+# Variables removed from a trial script's environment, because the runner's
+# credentials, task token and service settings must not reach a user's tool.
 _PRIVATE_PREFIXES = ("PAROPT_", "AWS_", "ECS_CONTAINER_METADATA")
 
 

@@ -51,7 +51,7 @@ MAX_SHOWN_CHARS = 200
 
 
 def _shown_value(value: Any) -> Any:
-    """Return ``value`` as it can appear in a JSON answer: finite, and long text cut."""
+    """Return ``value`` as it can appear in a JSON response: finite, with long text cut."""
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
     if isinstance(value, str) and len(value) > MAX_SHOWN_CHARS:

@@ -1,4 +1,4 @@
-"""What a trial measures: the command's wall time, or a metric the tool prints."""
+"""Objectives of a trial: the command's wall time, or a metric the tool prints."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class _Spec(BaseModel):
 
 
 class MetricNotFound(ValueError):
-    """The tool's output holds no usable objective value."""
+    """The tool's output contains no usable objective value."""
 
 
 class RuntimeObjective(_Spec):
