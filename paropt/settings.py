@@ -28,6 +28,10 @@ class Settings:
     local_key: str | None
     # Seconds a stop request waits for the runner to confirm it killed its trials.
     stop_wait_seconds: float = 10.0
+    # EC2 compute: the subnets and security group of the deployment's network, into
+    # which the runner launches trial instances. Empty: the runner creates a network.
+    ec2_subnet_ids: tuple[str, ...] = ()
+    ec2_security_group_id: str | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -52,6 +56,12 @@ class Settings:
             client_id=os.environ.get("PAROPT_CLIENT_ID") or None,
             local_key=os.environ.get("PAROPT_LOCAL_KEY") or None,
             stop_wait_seconds=float(os.environ.get("PAROPT_STOP_WAIT_SECONDS", "10")),
+            ec2_subnet_ids=tuple(
+                part.strip()
+                for part in os.environ.get("PAROPT_EC2_SUBNET_IDS", "").split(",")
+                if part.strip()
+            ),
+            ec2_security_group_id=os.environ.get("PAROPT_EC2_SECURITY_GROUP_ID") or None,
         )
 
     def boto3_client(self, service: str):  # noqa: ANN201 - boto3 clients have no static type

@@ -7,6 +7,8 @@ instance of the job is left pending or running.
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import os
 import signal
 import time
@@ -14,6 +16,7 @@ import time
 import pytest
 
 from paropt.cleanup import JOB_TAG, job_is_active, terminate_orphaned_instances
+from paropt.runner.compute import runner_address
 from paropt.runner.ec2 import JobEC2Provider
 from tests.conftest import HEARTBEAT_SECONDS, experiment_body
 from tests.jobs import wait_for_status
@@ -59,7 +62,7 @@ def _start_ec2_job(alice, ami: str, run: dict | None = None) -> tuple[str, str]:
 
 
 @pytest.fixture
-def runner_address(monkeypatch: pytest.MonkeyPatch) -> None:
+def loopback_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAROPT_RUNNER_ADDRESS", "127.0.0.1")
 
 
@@ -81,7 +84,52 @@ def test_provider_tags_instances_with_job(deployment, ami: str, tmp_path) -> Non
     assert _live_instances(deployment, "job-under-test") == []
 
 
-def test_stopped_ec2_job_leaves_no_instance(alice, deployment, ami, runner_address) -> None:  # noqa: ANN001
+def test_provider_uses_configured_network(deployment, ami: str, tmp_path) -> None:  # noqa: ANN001
+    ec2 = deployment.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(
+        GroupName="paropt-trial-instances", Description="trial instances", VpcId=vpc
+    )["GroupId"]
+    settings = dataclasses.replace(
+        deployment.settings, ec2_subnet_ids=(subnet,), ec2_security_group_id=group
+    )
+    vpcs_before = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    provider = JobEC2Provider(
+        job_id="job-in-stack-network",
+        settings=settings,
+        image_id=ami,
+        instance_type="t2.micro",
+        key_name="",
+        init_blocks=0,
+        state_file=str(tmp_path / "state.json"),
+    )
+    provider.submit("true", 1, job_name="paropt-test")
+    (instance_id,) = _live_instances(deployment, "job-in-stack-network")
+    answer = ec2.describe_instances(InstanceIds=[instance_id])
+    instance = answer["Reservations"][0]["Instances"][0]
+    assert instance["SubnetId"] == subnet
+    assert [g["GroupId"] for g in instance["SecurityGroups"]] == [group]
+    assert "KeyName" not in instance
+    assert "IamInstanceProfile" not in instance
+    assert {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]} == vpcs_before
+    provider.teardown()
+    assert _live_instances(deployment, "job-in-stack-network") == []
+    assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"]
+
+
+def test_runner_address_prefers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAROPT_RUNNER_ADDRESS", "10.42.0.7")
+    assert runner_address() == "10.42.0.7"
+
+
+def test_runner_address_defaults_to_an_interface_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAROPT_RUNNER_ADDRESS", raising=False)
+    assert ipaddress.ip_address(runner_address()).version == 4
+
+
+def test_stopped_ec2_job_leaves_no_instance(alice, deployment, ami, loopback_runner) -> None:  # noqa: ANN001
     experiment_id, job_id = _start_ec2_job(alice, ami)
     runner = _launch_runner(deployment, job_id)
     _wait_for_instance(deployment, job_id, runner)
@@ -91,7 +139,7 @@ def test_stopped_ec2_job_leaves_no_instance(alice, deployment, ami, runner_addre
     assert _live_instances(deployment, job_id) == []
 
 
-def test_wall_time_ends_ec2_job_without_instances(alice, deployment, ami, runner_address) -> None:  # noqa: ANN001
+def test_wall_time_ends_ec2_job_without_instances(alice, deployment, ami, loopback_runner) -> None:  # noqa: ANN001
     _, job_id = _start_ec2_job(alice, ami, {"max_wall_time": 8})
     runner = _launch_runner(deployment, job_id)
     _wait_for_instance(deployment, job_id, runner)
@@ -102,7 +150,7 @@ def test_wall_time_ends_ec2_job_without_instances(alice, deployment, ami, runner
     assert _live_instances(deployment, job_id) == []
 
 
-def test_killed_runner_instances_are_swept(alice, deployment, ami, runner_address) -> None:  # noqa: ANN001
+def test_killed_runner_instances_are_swept(alice, deployment, ami, loopback_runner) -> None:  # noqa: ANN001
     _, job_id = _start_ec2_job(alice, ami)
     runner = _launch_runner(deployment, job_id)
     instances = _wait_for_instance(deployment, job_id, runner)

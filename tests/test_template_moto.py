@@ -45,6 +45,7 @@ import pytest
 
 from infra.deploy import ROOT, StageDeployer, artifacts_bucket_name, load_template
 from infra.local_stack import HOST, free_port, wait_for_http
+from paropt.runner.compute import WORKER_PORT
 from paropt.storage import ExperimentModel, JobModel, TrialModel
 
 REGION = "us-east-1"
@@ -67,6 +68,8 @@ RUNNER_ENVIRONMENT = {
     "PAROPT_JOBS_TABLE",
     "PAROPT_HEARTBEAT_SECONDS",
     "AWS_DEFAULT_REGION",
+    "PAROPT_EC2_SUBNET_IDS",
+    "PAROPT_EC2_SECURITY_GROUP_ID",
 }
 NETWORK_RESOURCES = (
     "Vpc",
@@ -80,6 +83,8 @@ NETWORK_RESOURCES = (
     "PublicSubnetBRouteTable",
     "DynamoDbEndpoint",
     "RunnerSecurityGroup",
+    "TrialInstanceSecurityGroup",
+    "RunnerIngressFromTrialInstances",
 )
 EXPECTED_OUTPUTS = {
     "ExperimentsTableName",
@@ -240,7 +245,7 @@ def stack(moto_url: str) -> dict[str, Any]:
         "outputs": {item["OutputKey"]: item["OutputValue"] for item in described["Outputs"]},
         "cognito": cognito,
         "physical_ids": {
-            item["LogicalResourceId"]: item["PhysicalResourceId"] for item in resources
+            item["LogicalResourceId"]: item.get("PhysicalResourceId") for item in resources
         },
     }
 
@@ -406,6 +411,9 @@ def test_runner_task_definition(stack: dict, template: dict, moto_url: str) -> N
     assert environment["PAROPT_JOBS_TABLE"] == outputs["JobsTableName"]
     assert environment["PAROPT_HEARTBEAT_SECONDS"] == outputs["HeartbeatSeconds"]
     assert environment["AWS_DEFAULT_REGION"] == REGION
+    assert environment["PAROPT_EC2_SUBNET_IDS"] == outputs["SubnetIds"]
+    trial_group = stack["physical_ids"]["TrialInstanceSecurityGroup"]
+    assert environment["PAROPT_EC2_SECURITY_GROUP_ID"] == trial_group
     logs = container["logConfiguration"]
     assert logs["logDriver"] == "awslogs"
     assert logs["options"]["awslogs-group"] == outputs["RunnerLogGroupName"]
@@ -439,13 +447,45 @@ def test_cluster_and_network(stack: dict, template: dict, moto_url: str) -> None
     assert cluster["clusterName"] == f"paropt-{stack['stage']}"
     ec2 = _client(moto_url, "ec2")
     (group,) = ec2.describe_security_groups(GroupIds=[outputs["SecurityGroupId"]])["SecurityGroups"]
-    assert group["IpPermissions"] == []
     egress = template["Resources"]["RunnerSecurityGroup"]["Properties"]["SecurityGroupEgress"]
     assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in egress] == [
         ("tcp", 443, 443)
     ]
     subnets = ec2.describe_subnets(SubnetIds=outputs["SubnetIds"].split(","))["Subnets"]
     assert {subnet["VpcId"] for subnet in subnets} == {group["VpcId"]}
+    # moto ignores MapPublicIpOnLaunch, so the template is read.
+    for name in ("PublicSubnetA", "PublicSubnetB"):
+        assert template["Resources"][name]["Properties"]["MapPublicIpOnLaunch"] is True
+
+
+def test_runner_admits_only_trial_instances_on_worker_port(
+    stack: dict, template: dict, moto_url: str
+) -> None:
+    ec2 = _client(moto_url, "ec2")
+    trial_group = stack["physical_ids"]["TrialInstanceSecurityGroup"]
+    (runner,) = ec2.describe_security_groups(GroupIds=[stack["outputs"]["SecurityGroupId"]])[
+        "SecurityGroups"
+    ]
+    (rule,) = runner["IpPermissions"]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == (
+        "tcp",
+        WORKER_PORT,
+        WORKER_PORT,
+    )
+    assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [trial_group]
+    assert rule["IpRanges"] == []
+    (trial,) = ec2.describe_security_groups(GroupIds=[trial_group])["SecurityGroups"]
+    assert trial["IpPermissions"] == []
+    assert trial["VpcId"] == runner["VpcId"]
+    # moto applies no SecurityGroupEgress property, so the rules are read from the template.
+    egress = template["Resources"]["TrialInstanceSecurityGroup"]["Properties"][
+        "SecurityGroupEgress"
+    ]
+    to_runner = [rule for rule in egress if "DestinationSecurityGroupId" in rule]
+    assert [(rule["FromPort"], rule["ToPort"]) for rule in to_runner] == [
+        (WORKER_PORT, WORKER_PORT)
+    ]
+    assert {rule["FromPort"] for rule in egress if "CidrIp" in rule} == {80, 443}
 
 
 def _role_statements(iam, role_name: str) -> list[dict]:  # noqa: ANN001
@@ -486,6 +526,25 @@ def test_state_machine_role_actions(stack: dict, moto_url: str) -> None:
     )
     actions = {action for statement in statements for action in _as_list(statement["Action"])}
     assert actions == {"dynamodb:UpdateItem", "sqs:SendMessage"}
+
+
+def test_runner_role_launches_into_stack_network_only(stack: dict, moto_url: str) -> None:
+    statements = _role_statements(_client(moto_url, "iam"), stack["physical_ids"]["RunnerTaskRole"])
+    ec2_actions = {
+        action
+        for statement in statements
+        for action in _as_list(statement["Action"])
+        if action.startswith("ec2:")
+    }
+    assert ec2_actions == {
+        "ec2:CreateTags",
+        "ec2:RunInstances",
+        "ec2:DescribeAvailabilityZones",
+        "ec2:DescribeInstanceTypeOfferings",
+        "ec2:DescribeInstances",
+        "ec2:DescribeSubnets",
+        "ec2:TerminateInstances",
+    }
 
 
 def test_launcher_role_scoped_to_cluster(stack: dict, moto_url: str) -> None:
@@ -543,9 +602,13 @@ def deploy_root(tmp_path: Path, moto_url: str) -> tuple[Path, str]:
     for logical_id, cidr in (("PublicSubnetA", "10.43.0.0/20"), ("PublicSubnetB", "10.43.16.0/20")):
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr)["Subnet"]["SubnetId"]
         values[(logical_id, None)] = subnet
-    values[("RunnerSecurityGroup", None)] = ec2.create_security_group(
-        GroupName=f"paropt-{stage}-runner", Description="runner tasks", VpcId=vpc
-    )["GroupId"]
+    for logical_id, purpose in (
+        ("RunnerSecurityGroup", "runner"),
+        ("TrialInstanceSecurityGroup", "trial-instances"),
+    ):
+        values[(logical_id, None)] = ec2.create_security_group(
+            GroupName=f"paropt-{stage}-{purpose}", Description=purpose, VpcId=vpc
+        )["GroupId"]
     for logical_id in NETWORK_RESOURCES:
         template["Resources"].pop(logical_id)
     template = _replace_references(template, values)

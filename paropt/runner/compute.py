@@ -10,6 +10,9 @@ from paropt.settings import Settings
 from paropt.specs import ExperimentSpec, FargateCompute, LocalCompute
 
 EXECUTOR_LABEL = "trials"
+# The port on the runner that trial instances connect to. The stack's security
+# groups admit the trial instances on this port only.
+WORKER_PORT = 54000
 
 
 def load_parsl(  # noqa: ANN201 - returns a Parsl DataFlowKernel
@@ -44,7 +47,6 @@ def load_parsl(  # noqa: ANN201 - returns a Parsl DataFlowKernel
 def _ec2_executor(
     spec: ExperimentSpec, parallelism: int, job_id: str, settings: Settings, run_dir: str
 ):  # noqa: ANN202
-    from parsl.addresses import address_by_hostname
     from parsl.executors import HighThroughputExecutor
 
     from paropt.runner.ec2 import JobEC2Provider
@@ -69,12 +71,30 @@ def _ec2_executor(
         nodes_per_block=1,
         state_file=os.path.join(run_dir, "aws-provider-state.json"),
     )
-    # Workers on the instances connect back to this address.
-    address = os.environ.get("PAROPT_RUNNER_ADDRESS") or address_by_hostname()
     workers = None if spec.allow_shared_node else 1
     return HighThroughputExecutor(
         label=EXECUTOR_LABEL,
-        address=address,
+        address=runner_address(),
+        worker_port=WORKER_PORT,
         max_workers_per_node=workers,
         provider=provider,
     )
+
+
+def runner_address() -> str:
+    """Return the address that workers on trial instances connect back to.
+
+    ``PAROPT_RUNNER_ADDRESS`` wins. Otherwise it is the address of the interface
+    that carries the default route: in a Fargate task, the private address of the
+    task's network interface in the stack's VPC, where the trial instances run.
+    """
+    from parsl.addresses import address_by_hostname, address_by_route
+
+    configured = os.environ.get("PAROPT_RUNNER_ADDRESS")
+    if configured:
+        return configured
+    try:
+        # Opens a UDP socket towards a public address without sending a packet.
+        return address_by_route()
+    except OSError:
+        return address_by_hostname()
