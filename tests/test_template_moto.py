@@ -31,25 +31,26 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from infra.deploy import ROOT, StageDeployer, artifacts_bucket_name, load_template
-from infra.local_stack import HOST, free_port, wait_for_http
 from paropt.runner.compute import WORKER_PORT
 from paropt.storage import ExperimentModel, JobModel, TrialModel
+from tests.template_stack import (
+    REGION,
+    aws_client,
+    create_cognito,
+    create_stack,
+    moto_server,
+    replace_references,
+)
 
-REGION = "us-east-1"
-COGNITO_TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient")
 # Actions that IAM accepts only with Resource "*": they have no resource type.
 ACTIONS_WITHOUT_RESOURCE_TYPE = {
     "ec2:DescribeAvailabilityZones",
@@ -106,103 +107,11 @@ EXPECTED_OUTPUTS = {
 }
 
 
-def _client(moto_url: str, service: str):  # noqa: ANN202 - a boto3 client
-    return boto3.client(
-        service,
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="paropt-test",
-        aws_secret_access_key="paropt-test",
-    )
-
-
-def _replace_references(node: Any, values: dict[tuple[str, str | None], str]) -> Any:
-    """Return ``node`` with each Ref or GetAtt of a key in ``values`` replaced by its value.
-
-    Keys are ``(logical id, None)`` for Ref and ``(logical id, attribute)`` for GetAtt.
-    """
-    if isinstance(node, list):
-        return [_replace_references(item, values) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if set(node) == {"Ref"} and (node["Ref"], None) in values:
-        return values[(node["Ref"], None)]
-    if set(node) == {"Fn::GetAtt"} and tuple(node["Fn::GetAtt"]) in values:
-        return values[tuple(node["Fn::GetAtt"])]
-    return {key: _replace_references(value, values) for key, value in node.items()}
-
-
-def _create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str | None], str]:  # noqa: ANN001
-    """Create the template's user pool and client through the API.
-
-    Returns:
-        The values that Ref and GetAtt of the two resources stand for.
-    """
-    resources = template["Resources"]
-    pool_properties = resources.pop("UserPool")["Properties"]
-    client_properties = resources.pop("UserPoolClient")["Properties"]
-    assert client_properties["UserPoolId"] == {"Ref": "UserPool"}
-    pool = cognito.create_user_pool(
-        PoolName=pool_properties["UserPoolName"]["Fn::Sub"].replace("${Stage}", stage),
-        Policies=pool_properties["Policies"],
-        AdminCreateUserConfig=pool_properties["AdminCreateUserConfig"],
-        UsernameConfiguration=pool_properties["UsernameConfiguration"],
-        AccountRecoverySetting=pool_properties["AccountRecoverySetting"],
-        MfaConfiguration=pool_properties["MfaConfiguration"],
-    )["UserPool"]
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=client_properties["ClientName"]["Fn::Sub"].replace("${Stage}", stage),
-        GenerateSecret=client_properties["GenerateSecret"],
-        ExplicitAuthFlows=client_properties["ExplicitAuthFlows"],
-        PreventUserExistenceErrors=client_properties["PreventUserExistenceErrors"],
-        EnableTokenRevocation=client_properties["EnableTokenRevocation"],
-        AccessTokenValidity=client_properties["AccessTokenValidity"],
-        IdTokenValidity=client_properties["IdTokenValidity"],
-        RefreshTokenValidity=client_properties["RefreshTokenValidity"],
-        TokenValidityUnits=client_properties["TokenValidityUnits"],
-    )["UserPoolClient"]
-    return {
-        ("UserPool", None): pool["Id"],
-        ("UserPool", "Arn"): pool["Arn"],
-        ("UserPoolClient", None): client["ClientId"],
-    }
-
-
-def _inline_definition(state_machine: dict, definition: str) -> None:
-    """Replace DefinitionS3Location and DefinitionSubstitutions by an equivalent Fn::Sub."""
-    properties = state_machine["Properties"]
-    assert properties.pop("DefinitionS3Location") == "../stepfunctions/run_job.asl.json"
-    for name, value in properties.pop("DefinitionSubstitutions").items():
-        if set(value) == {"Ref"}:
-            slot = "${" + value["Ref"] + "}"
-        else:
-            slot = "${" + ".".join(value["Fn::GetAtt"]) + "}"
-        assert "${" + name + "}" in definition, f"{name} is substituted but never used"
-        definition = definition.replace("${" + name + "}", slot)
-    properties["DefinitionString"] = {"Fn::Sub": definition}
-
-
 @pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start a moto server on 127.0.0.1 with moto's defaults (no state-machine execution)."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("moto-cfn") / "moto.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-            env={**os.environ, "MOTO_PORT": str(port)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://{HOST}:{port}"
-    try:
-        wait_for_http(f"{url}/moto-api/", timeout=60, process=process)
+    with moto_server(tmp_path_factory.mktemp("moto-cfn") / "moto.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -214,40 +123,7 @@ def template() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def stack(moto_url: str) -> dict[str, Any]:
     """Create the stack in moto; return its stage, outputs, Cognito ids and physical ids."""
-    stage = "cfn" + uuid.uuid4().hex[:8]
-    template = load_template()
-    cognito = _create_cognito(template, _client(moto_url, "cognito-idp"), stage)
-    leftover = [r for r in template["Resources"].values() if r["Type"] in COGNITO_TYPES]
-    assert leftover == []
-    template = _replace_references(template, cognito)
-    assert "UserPool" not in json.dumps(template["Resources"])
-
-    definition = (ROOT / "stepfunctions" / "run_job.asl.json").read_text()
-    _inline_definition(template["Resources"]["RunJobStateMachine"], definition)
-
-    cloudformation = _client(moto_url, "cloudformation")
-    name = f"paropt-{stage}"
-    cloudformation.create_stack(
-        StackName=name,
-        TemplateBody=json.dumps(template),
-        Parameters=[
-            {"ParameterKey": "Stage", "ParameterValue": stage},
-            {"ParameterKey": "RunnerImageTag", "ParameterValue": "src-test"},
-        ],
-        Capabilities=["CAPABILITY_IAM"],
-    )
-
-    described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
-    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
-    return {
-        "stage": stage,
-        "status": described["StackStatus"],
-        "outputs": {item["OutputKey"]: item["OutputValue"] for item in described["Outputs"]},
-        "cognito": cognito,
-        "physical_ids": {
-            item["LogicalResourceId"]: item.get("PhysicalResourceId") for item in resources
-        },
-    }
+    return create_stack(moto_url, "cfn" + uuid.uuid4().hex[:8])
 
 
 def test_stack_created_with_outputs(stack: dict) -> None:
@@ -327,7 +203,7 @@ def test_table_keys_and_indexes(
     keys: list,
     indexes: dict,
 ) -> None:
-    dynamodb = _client(moto_url, "dynamodb")
+    dynamodb = aws_client(moto_url, "dynamodb")
     table_name = stack["outputs"][output]
     assert table_name == f"paropt-{stack['stage']}-{output.removesuffix('TableName').lower()}"
     table = dynamodb.describe_table(TableName=table_name)["Table"]
@@ -344,7 +220,7 @@ def test_table_keys_and_indexes(
 
 
 def test_trial_number_is_numeric(stack: dict, moto_url: str) -> None:
-    table = _client(moto_url, "dynamodb").describe_table(
+    table = aws_client(moto_url, "dynamodb").describe_table(
         TableName=stack["outputs"]["TrialsTableName"]
     )["Table"]
     types = {item["AttributeName"]: item["AttributeType"] for item in table["AttributeDefinitions"]}
@@ -352,7 +228,7 @@ def test_trial_number_is_numeric(stack: dict, moto_url: str) -> None:
 
 
 def test_launch_queue_redrive_policy(stack: dict, moto_url: str) -> None:
-    sqs = _client(moto_url, "sqs")
+    sqs = aws_client(moto_url, "sqs")
     outputs = stack["outputs"]
     attributes = sqs.get_queue_attributes(
         QueueUrl=outputs["LaunchQueueUrl"], AttributeNames=["All"]
@@ -370,7 +246,7 @@ def test_launch_queue_redrive_policy(stack: dict, moto_url: str) -> None:
 
 def test_state_machine_definition_substituted(stack: dict, moto_url: str) -> None:
     outputs = stack["outputs"]
-    machine = _client(moto_url, "stepfunctions").describe_state_machine(
+    machine = aws_client(moto_url, "stepfunctions").describe_state_machine(
         stateMachineArn=outputs["StateMachineArn"]
     )
     assert machine["name"] == f"paropt-{stack['stage']}-run-job"
@@ -392,7 +268,7 @@ def test_state_machine_definition_substituted(stack: dict, moto_url: str) -> Non
 
 def test_runner_task_definition(stack: dict, template: dict, moto_url: str) -> None:
     outputs = stack["outputs"]
-    task = _client(moto_url, "ecs").describe_task_definition(
+    task = aws_client(moto_url, "ecs").describe_task_definition(
         taskDefinition=outputs["TaskDefinitionArn"]
     )["taskDefinition"]
     assert task["family"] == f"paropt-{stack['stage']}-runner"
@@ -421,7 +297,7 @@ def test_runner_task_definition(stack: dict, template: dict, moto_url: str) -> N
 
 def test_runner_repository_and_logs(stack: dict, template: dict, moto_url: str) -> None:
     outputs = stack["outputs"]
-    ecr = _client(moto_url, "ecr")
+    ecr = aws_client(moto_url, "ecr")
     (repository,) = ecr.describe_repositories(repositoryNames=[outputs["RunnerRepositoryName"]])[
         "repositories"
     ]
@@ -433,7 +309,7 @@ def test_runner_repository_and_logs(stack: dict, template: dict, moto_url: str) 
     )
     rules = json.loads(policy_text)["rules"]
     assert [rule["selection"]["tagStatus"] for rule in rules] == ["untagged", "any"]
-    groups = _client(moto_url, "logs").describe_log_groups(
+    groups = aws_client(moto_url, "logs").describe_log_groups(
         logGroupNamePrefix=outputs["RunnerLogGroupName"]
     )["logGroups"]
     assert [group["retentionInDays"] for group in groups] == [int(outputs["LogRetentionDays"])]
@@ -441,11 +317,11 @@ def test_runner_repository_and_logs(stack: dict, template: dict, moto_url: str) 
 
 def test_cluster_and_network(stack: dict, template: dict, moto_url: str) -> None:
     outputs = stack["outputs"]
-    (cluster,) = _client(moto_url, "ecs").describe_clusters(clusters=[outputs["ClusterArn"]])[
+    (cluster,) = aws_client(moto_url, "ecs").describe_clusters(clusters=[outputs["ClusterArn"]])[
         "clusters"
     ]
     assert cluster["clusterName"] == f"paropt-{stack['stage']}"
-    ec2 = _client(moto_url, "ec2")
+    ec2 = aws_client(moto_url, "ec2")
     (group,) = ec2.describe_security_groups(GroupIds=[outputs["SecurityGroupId"]])["SecurityGroups"]
     egress = template["Resources"]["RunnerSecurityGroup"]["Properties"]["SecurityGroupEgress"]
     assert [(rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) for rule in egress] == [
@@ -461,7 +337,7 @@ def test_cluster_and_network(stack: dict, template: dict, moto_url: str) -> None
 def test_runner_admits_only_trial_instances_on_worker_port(
     stack: dict, template: dict, moto_url: str
 ) -> None:
-    ec2 = _client(moto_url, "ec2")
+    ec2 = aws_client(moto_url, "ec2")
     trial_group = stack["physical_ids"]["TrialInstanceSecurityGroup"]
     (runner,) = ec2.describe_security_groups(GroupIds=[stack["outputs"]["SecurityGroupId"]])[
         "SecurityGroups"
@@ -510,7 +386,7 @@ def _as_list(value: str | list[str]) -> list[str]:
     ["StateMachineRole", "RunnerExecutionRole", "RunnerTaskRole", "ApiRole", "LauncherRole"],
 )
 def test_role_wildcards_only_where_required(stack: dict, moto_url: str, role: str) -> None:
-    statements = _role_statements(_client(moto_url, "iam"), stack["physical_ids"][role])
+    statements = _role_statements(aws_client(moto_url, "iam"), stack["physical_ids"][role])
     assert statements
     for statement in statements:
         assert statement["Effect"] == "Allow"
@@ -522,14 +398,16 @@ def test_role_wildcards_only_where_required(stack: dict, moto_url: str, role: st
 
 def test_state_machine_role_actions(stack: dict, moto_url: str) -> None:
     statements = _role_statements(
-        _client(moto_url, "iam"), stack["physical_ids"]["StateMachineRole"]
+        aws_client(moto_url, "iam"), stack["physical_ids"]["StateMachineRole"]
     )
     actions = {action for statement in statements for action in _as_list(statement["Action"])}
     assert actions == {"dynamodb:UpdateItem", "sqs:SendMessage"}
 
 
 def test_runner_role_launches_into_stack_network_only(stack: dict, moto_url: str) -> None:
-    statements = _role_statements(_client(moto_url, "iam"), stack["physical_ids"]["RunnerTaskRole"])
+    statements = _role_statements(
+        aws_client(moto_url, "iam"), stack["physical_ids"]["RunnerTaskRole"]
+    )
     ec2_actions = {
         action
         for statement in statements
@@ -549,7 +427,9 @@ def test_runner_role_launches_into_stack_network_only(stack: dict, moto_url: str
 
 def test_launcher_role_scoped_to_cluster(stack: dict, moto_url: str) -> None:
     outputs = stack["outputs"]
-    statements = _role_statements(_client(moto_url, "iam"), stack["physical_ids"]["LauncherRole"])
+    statements = _role_statements(
+        aws_client(moto_url, "iam"), stack["physical_ids"]["LauncherRole"]
+    )
     by_action = {
         action: statement for statement in statements for action in _as_list(statement["Action"])
     }
@@ -566,7 +446,7 @@ def test_launcher_role_scoped_to_cluster(stack: dict, moto_url: str) -> None:
 
 
 def test_user_pool_client_flows(stack: dict, moto_url: str) -> None:
-    cognito = _client(moto_url, "cognito-idp")
+    cognito = aws_client(moto_url, "cognito-idp")
     client = cognito.describe_user_pool_client(
         UserPoolId=stack["outputs"]["UserPoolId"], ClientId=stack["outputs"]["UserPoolClientId"]
     )["UserPoolClient"]
@@ -596,8 +476,8 @@ def deploy_root(tmp_path: Path, moto_url: str) -> tuple[Path, str]:
     """
     stage = "dep" + uuid.uuid4().hex[:8]
     template = load_template()
-    values = _create_cognito(template, _client(moto_url, "cognito-idp"), stage)
-    ec2 = _client(moto_url, "ec2")
+    values = create_cognito(template, aws_client(moto_url, "cognito-idp"), stage)
+    ec2 = aws_client(moto_url, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
     for logical_id, cidr in (("PublicSubnetA", "10.43.0.0/20"), ("PublicSubnetB", "10.43.16.0/20")):
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr)["Subnet"]["SubnetId"]
@@ -611,7 +491,7 @@ def deploy_root(tmp_path: Path, moto_url: str) -> tuple[Path, str]:
         )["GroupId"]
     for logical_id in NETWORK_RESOURCES:
         template["Resources"].pop(logical_id)
-    template = _replace_references(template, values)
+    template = replace_references(template, values)
     for logical_id in NETWORK_RESOURCES:
         assert f'"{logical_id}"' not in json.dumps(template), logical_id
     (tmp_path / "infra").mkdir()
@@ -640,7 +520,7 @@ def test_deployer_stack_lifecycle(
         "DefinitionS3Location"
     ]
     assert location["Bucket"] == artifacts_bucket_name(stage, "123456789012", REGION)
-    s3 = _client(moto_url, "s3")
+    s3 = aws_client(moto_url, "s3")
     uploaded = s3.get_object(Bucket=location["Bucket"], Key=location["Key"])["Body"].read()
     assert uploaded == (ROOT / "stepfunctions" / "run_job.asl.json").read_bytes()
 
@@ -672,7 +552,7 @@ def test_deployer_stack_lifecycle(
     assert parameters["RunnerCpu"] == "1024"
     assert parameters["LogRetentionDays"] == "30"
 
-    ecr = _client(moto_url, "ecr")
+    ecr = aws_client(moto_url, "ecr")
     manifest = json.dumps(
         {
             "schemaVersion": 2,
@@ -684,7 +564,7 @@ def test_deployer_stack_lifecycle(
     ecr.put_image(
         repositoryName=updated["RunnerRepositoryName"], imageManifest=manifest, imageTag="src-b"
     )
-    logs = _client(moto_url, "logs")
+    logs = aws_client(moto_url, "logs")
     lambda_group = f"/aws/lambda/paropt-service-{stage}-api_handler"
     logs.create_log_group(logGroupName=lambda_group)
 
@@ -693,7 +573,7 @@ def test_deployer_stack_lifecycle(
     assert logs.describe_log_groups(logGroupNamePrefix=lambda_group)["logGroups"] == []
     buckets = [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
     assert location["Bucket"] not in buckets
-    active = _client(moto_url, "ecs").list_task_definitions(
+    active = aws_client(moto_url, "ecs").list_task_definitions(
         familyPrefix=f"paropt-{stage}-runner", status="ACTIVE"
     )["taskDefinitionArns"]
     assert active == []
