@@ -13,6 +13,7 @@ import sys
 from aws_lambda_powertools import Logger
 
 from paropt.runner.heartbeat import Heartbeat
+from paropt.runner.inspection import forbid_inspection
 from paropt.runner.job import JobNotRunnable, JobRun
 from paropt.settings import Settings
 from paropt.storage import JobModel, bind_models, utc_now
@@ -62,6 +63,8 @@ def main() -> int:
         print("paropt.runner: PAROPT_JOB_ID and PAROPT_TASK_TOKEN must be set", file=sys.stderr)
         return 2
     logger.append_keys(job_id=job_id)
+    if not forbid_inspection():
+        logger.warning("trials can read the runner's environment: prctl is unavailable")
     settings = Settings.from_environment()
     bind_models(settings)
     sfn = settings.boto3_client("stepfunctions")
