@@ -32,6 +32,8 @@ class Settings:
     # which the runner launches trial instances. Empty: the runner creates a network.
     ec2_subnet_ids: tuple[str, ...] = ()
     ec2_security_group_id: str | None = None
+    # The runner's port for Parsl workers on trial instances; None lets Parsl pick.
+    worker_port: int | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -62,6 +64,9 @@ class Settings:
                 if part.strip()
             ),
             ec2_security_group_id=os.environ.get("PAROPT_EC2_SECURITY_GROUP_ID") or None,
+            worker_port=int(os.environ["PAROPT_WORKER_PORT"])
+            if os.environ.get("PAROPT_WORKER_PORT")
+            else None,
         )
 
     def boto3_client(self, service: str):  # noqa: ANN201 - boto3 clients have no static type

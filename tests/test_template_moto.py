@@ -40,7 +40,6 @@ from typing import Any
 import pytest
 
 from infra.deploy import ROOT, StageDeployer, artifacts_bucket_name, load_template
-from paropt.runner.compute import WORKER_PORT
 from paropt.storage import ExperimentModel, JobModel, TrialModel
 from tests.template_stack import (
     REGION,
@@ -71,7 +70,10 @@ RUNNER_ENVIRONMENT = {
     "AWS_DEFAULT_REGION",
     "PAROPT_EC2_SUBNET_IDS",
     "PAROPT_EC2_SECURITY_GROUP_ID",
+    "PAROPT_WORKER_PORT",
 }
+# The runner's port for Parsl workers: the task definition's PAROPT_WORKER_PORT.
+WORKER_PORT = 54000
 NETWORK_RESOURCES = (
     "Vpc",
     "InternetGateway",
@@ -290,6 +292,7 @@ def test_runner_task_definition(stack: dict, template: dict, moto_url: str) -> N
     assert environment["PAROPT_EC2_SUBNET_IDS"] == outputs["SubnetIds"]
     trial_group = stack["physical_ids"]["TrialInstanceSecurityGroup"]
     assert environment["PAROPT_EC2_SECURITY_GROUP_ID"] == trial_group
+    assert environment["PAROPT_WORKER_PORT"] == str(WORKER_PORT)
     logs = container["logConfiguration"]
     assert logs["logDriver"] == "awslogs"
     assert logs["options"]["awslogs-group"] == outputs["RunnerLogGroupName"]

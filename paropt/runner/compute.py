@@ -10,9 +10,6 @@ from paropt.settings import Settings
 from paropt.specs import ExperimentSpec, FargateCompute, LocalCompute
 
 EXECUTOR_LABEL = "trials"
-# The port on the runner that trial instances connect to. The stack's security
-# groups admit the trial instances on this port only.
-WORKER_PORT = 54000
 
 
 def load_parsl(  # noqa: ANN201 - returns a Parsl DataFlowKernel
@@ -75,7 +72,9 @@ def _ec2_executor(
     return HighThroughputExecutor(
         label=EXECUTOR_LABEL,
         address=runner_address(),
-        worker_port=WORKER_PORT,
+        # Unset, Parsl picks a free port from 54000 to 55000, so several runners
+        # can share one host. A deployed stage fixes it for its security groups.
+        worker_port=settings.worker_port,
         max_workers_per_node=workers,
         provider=provider,
     )
