@@ -28,6 +28,10 @@ class Settings:
     local_key: str | None
     # Seconds a stop request waits for the runner to confirm it killed its trials.
     stop_wait_seconds: float = 10.0
+    # The user pool's hosted UI domain, such as paropt-dev-1234.auth.eu-west-1.amazoncognito.com,
+    # and the app client that the dashboard logs in with there. Unset on the local stack.
+    auth_domain: str | None = None
+    dashboard_client_id: str | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -52,6 +56,8 @@ class Settings:
             client_id=os.environ.get("PAROPT_CLIENT_ID") or None,
             local_key=os.environ.get("PAROPT_LOCAL_KEY") or None,
             stop_wait_seconds=float(os.environ.get("PAROPT_STOP_WAIT_SECONDS", "10")),
+            auth_domain=os.environ.get("PAROPT_AUTH_DOMAIN") or None,
+            dashboard_client_id=os.environ.get("PAROPT_DASHBOARD_CLIENT_ID") or None,
         )
 
     def boto3_client(self, service: str):  # noqa: ANN201 - boto3 clients have no static type
