@@ -12,7 +12,7 @@ REGION ?=
 NPM ?= npm
 CHART_JS := api/chalicelib/static/chart.umd.min.js
 
-.PHONY: venv assets local demo test lint format clean deploy destroy bench
+.PHONY: venv assets browser local demo test lint format clean deploy destroy bench
 
 venv: $(STAMP)
 
@@ -29,13 +29,20 @@ $(CHART_JS): package.json package-lock.json
 	$(NPM) ci --ignore-scripts --no-audit --no-fund
 	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
+# Debian's Chromium for the browser tests; Playwright's own browser download does not work here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
 local: venv assets
 	$(PY) -m infra.local_stack
 
 demo: venv assets
 	$(PY) -m infra.demo
 
-test: venv assets lint
+test: venv assets browser lint
 	$(PY) -m pytest -q
 
 lint: venv

@@ -70,6 +70,8 @@ export class ParallelCoordinates {
     const low = outcomes.length ? Math.min(...outcomes) : 0;
     const high = outcomes.length ? Math.max(...outcomes) : 1;
     const objectiveAxis = numericAxis(this.objectiveTitle, low, high, false);
+    // Without a successful trial the objective has no range to label.
+    if (outcomes.length === 0) objectiveAxis.ticks = [];
     const axes = [...this.parameterAxes, objectiveAxis];
     const height = MARGIN.top + PLOT_HEIGHT + MARGIN.bottom;
     const spacing = (WIDTH - MARGIN.left - MARGIN.right) / Math.max(axes.length - 1, 1);
@@ -94,6 +96,7 @@ export class ParallelCoordinates {
       });
       const lastX = x(axes.length - 1);
       points.push(`${lastX},${succeeded ? y(objectiveAxis.position(trial.outcome)) : failedY}`);
+
       const values = this.parameterNames.map((name) => `${name}=${formatValue(trial.parameters?.[name])}`).join(", ");
       // Lines are drawn in ascending order: failed ones, then the others from worst to best.
       let order = 0;
@@ -108,6 +111,7 @@ export class ParallelCoordinates {
         stroke = best ? null : mix(share);
         result = formatNumber(trial.outcome);
       }
+
       return {
         order,
         node: svg(

@@ -5,12 +5,16 @@ import { h, replaceChildren } from "./dom.js";
 import { statusBadge } from "./experiments.js";
 import { formatNumber, formatTime, formatValue } from "./format.js";
 
-function compare(a, b) {
-  const missingA = a === null || a === undefined;
-  const missingB = b === null || b === undefined;
-  if (missingA || missingB) return Number(missingA) - Number(missingB);
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
+function isMissing(value) {
+  return value === null || value === undefined;
+}
+
+// Compare two cell values in the given order (1 ascending, -1 descending). Missing
+// values, such as the outcome of a failed trial, come last in both orders.
+function compare(a, b, sign) {
+  if (isMissing(a) || isMissing(b)) return Number(isMissing(a)) - Number(isMissing(b));
+  if (typeof a === "number" && typeof b === "number") return sign * (a - b);
+  return sign * String(a).localeCompare(String(b), undefined, { numeric: true });
 }
 
 export class TrialsTable {
@@ -83,7 +87,7 @@ export class TrialsTable {
     const column = this.columns.find((candidate) => candidate.key === this.sortKey);
     const sign = this.descending ? -1 : 1;
     const rows = [...this.trials].sort(
-      (a, b) => sign * compare(column.value(a), column.value(b)) || a.trial_number - b.trial_number,
+      (a, b) => compare(column.value(a), column.value(b), sign) || a.trial_number - b.trial_number,
     );
     replaceChildren(
       this.body,
