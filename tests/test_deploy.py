@@ -259,8 +259,25 @@ def test_lambda_environment_covers_api_variables(outputs: dict) -> None:
         "PAROPT_HEARTBEAT_SECONDS",
         "PAROPT_JOB_TIMEOUT_SECONDS",
         "PAROPT_USER_POOL_ARN",
+        "PAROPT_AUTH_DOMAIN",
+        "PAROPT_DASHBOARD_CLIENT_ID",
     ):
         assert name in environment, name
+
+
+def test_check_dashboard_files_needs_chart_library(tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="make assets"):
+        deploy.check_dashboard_files(tmp_path)
+    library = tmp_path / deploy.CHART_LIBRARY_PATH
+    library.parent.mkdir(parents=True)
+    library.write_text("window.Chart = function () {};")
+    deploy.check_dashboard_files(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_dashboard_url_ends_in_slash(suffix: str) -> None:
+    api_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/api"
+    assert deploy.dashboard_url(api_url + suffix) == api_url + "/"
 
 
 def _chalice_config(outputs: dict, app: Chalice, stage: str = "dev") -> Config:

@@ -6,9 +6,10 @@ backend that does not see state machines that its CloudFormation created.
 
 moto 5.2's CloudFormation differs from AWS in these ways, and the test bridges each:
 
-- It has no AWS::Cognito::* resources. The test creates the user pool and its app
-  client through the Cognito API, with the template's properties, and puts their
-  ids and ARN where the template refers to them.
+- It has no AWS::Cognito::* resources. The test creates the user pool, its domain
+  and its two app clients through the Cognito API, with the template's properties,
+  and puts their ids and ARN where the template refers to them. The stacks here
+  keep DashboardUrl empty, so the dashboard client gets the placeholder callback.
 - It cannot read a DefinitionS3Location from disk (and AWS needs packaging too).
 - It ignores DefinitionSubstitutions. The test inlines the definition as an
   ``Fn::Sub`` whose slots name the resources that the substitutions name, which
@@ -48,7 +49,11 @@ from infra.local_stack import HOST, free_port, wait_for_http
 from paropt.storage import ExperimentModel, JobModel, TrialModel
 
 REGION = "us-east-1"
-COGNITO_TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient")
+COGNITO_TYPES = (
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolDomain",
+)
 # Actions that IAM accepts only with Resource "*": they have no resource type.
 ACTIONS_WITHOUT_RESOURCE_TYPE = {
     "ec2:DescribeAvailabilityZones",
@@ -91,6 +96,8 @@ EXPECTED_OUTPUTS = {
     "UserPoolId",
     "UserPoolArn",
     "UserPoolClientId",
+    "AuthDomain",
+    "DashboardClientId",
     "ClusterArn",
     "TaskDefinitionArn",
     "RunnerRepositoryUri",
@@ -127,8 +134,17 @@ def _replace_references(node: Any, values: dict[tuple[str, str | None], str]) ->
     return {key: _replace_references(value, values) for key, value in node.items()}
 
 
+def _if_without_dashboard_url(value: Any) -> Any:
+    """Resolve ``Fn::If`` on HasDashboardUrl as for a stack whose DashboardUrl is empty."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        condition, _, otherwise = value["Fn::If"]
+        assert condition == "HasDashboardUrl"
+        return otherwise
+    return value
+
+
 def _create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str | None], str]:  # noqa: ANN001
-    """Create the template's user pool and client through the API.
+    """Create the template's user pool, its domain and its clients through the API.
 
     Returns:
         The values that Ref and GetAtt of the two resources stand for.
@@ -157,10 +173,41 @@ def _create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str 
         RefreshTokenValidity=client_properties["RefreshTokenValidity"],
         TokenValidityUnits=client_properties["TokenValidityUnits"],
     )["UserPoolClient"]
+    domain_properties = resources.pop("UserPoolDomain")["Properties"]
+    assert domain_properties["UserPoolId"] == {"Ref": "UserPool"}
+    cognito.create_user_pool_domain(
+        UserPoolId=pool["Id"],
+        Domain=domain_properties["Domain"]["Fn::Sub"]
+        .replace("${Stage}", stage)
+        .replace("${AWS::AccountId}", "123456789012"),
+    )
+    dashboard_properties = resources.pop("DashboardClient")["Properties"]
+    assert dashboard_properties["UserPoolId"] == {"Ref": "UserPool"}
+    dashboard = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=dashboard_properties["ClientName"]["Fn::Sub"].replace("${Stage}", stage),
+        GenerateSecret=dashboard_properties["GenerateSecret"],
+        AllowedOAuthFlowsUserPoolClient=dashboard_properties["AllowedOAuthFlowsUserPoolClient"],
+        AllowedOAuthFlows=dashboard_properties["AllowedOAuthFlows"],
+        AllowedOAuthScopes=dashboard_properties["AllowedOAuthScopes"],
+        SupportedIdentityProviders=dashboard_properties["SupportedIdentityProviders"],
+        CallbackURLs=[
+            _if_without_dashboard_url(url) for url in dashboard_properties["CallbackURLs"]
+        ],
+        LogoutURLs=[_if_without_dashboard_url(url) for url in dashboard_properties["LogoutURLs"]],
+        ExplicitAuthFlows=dashboard_properties["ExplicitAuthFlows"],
+        PreventUserExistenceErrors=dashboard_properties["PreventUserExistenceErrors"],
+        EnableTokenRevocation=dashboard_properties["EnableTokenRevocation"],
+        AccessTokenValidity=dashboard_properties["AccessTokenValidity"],
+        IdTokenValidity=dashboard_properties["IdTokenValidity"],
+        RefreshTokenValidity=dashboard_properties["RefreshTokenValidity"],
+        TokenValidityUnits=dashboard_properties["TokenValidityUnits"],
+    )["UserPoolClient"]
     return {
         ("UserPool", None): pool["Id"],
         ("UserPool", "Arn"): pool["Arn"],
         ("UserPoolClient", None): client["ClientId"],
+        ("DashboardClient", None): dashboard["ClientId"],
     }
 
 
@@ -519,6 +566,23 @@ def test_user_pool_client_flows(stack: dict, moto_url: str) -> None:
     assert "ClientSecret" not in client
 
 
+def test_dashboard_client_uses_code_flow(stack: dict, moto_url: str) -> None:
+    cognito = _client(moto_url, "cognito-idp")
+    client = cognito.describe_user_pool_client(
+        UserPoolId=stack["outputs"]["UserPoolId"], ClientId=stack["outputs"]["DashboardClientId"]
+    )["UserPoolClient"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthScopes"] == ["openid"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["CallbackURLs"] == ["http://localhost/"]
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert "ClientSecret" not in client
+    domain = f"paropt-{stack['stage']}-123456789012"
+    assert stack["outputs"]["AuthDomain"] == f"{domain}.auth.{REGION}.amazoncognito.com"
+    described = cognito.describe_user_pool_domain(Domain=domain)["DomainDescription"]
+    assert described["UserPoolId"] == stack["outputs"]["UserPoolId"]
+
+
 # --- infra/deploy.py against moto ---
 
 
@@ -608,6 +672,15 @@ def test_deployer_stack_lifecycle(
     }
     assert parameters["RunnerCpu"] == "1024"
     assert parameters["LogRetentionDays"] == "30"
+
+    api_url = "https://abc123.execute-api.us-east-1.amazonaws.com/api"
+    assert deployer.register_dashboard_url(api_url) == f"{api_url}/"
+    parameters = {
+        item["ParameterKey"]: item["ParameterValue"] for item in deployer.stack()["Parameters"]
+    }
+    assert parameters["DashboardUrl"] == f"{api_url}/"
+    assert parameters["RunnerImageTag"] == "src-b"
+    assert parameters["HeartbeatSeconds"] == "600"
 
     ecr = _client(moto_url, "ecr")
     manifest = json.dumps(

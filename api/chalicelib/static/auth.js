@@ -201,6 +201,8 @@ export class Auth {
     this.store("token", idToken.trim(), null, localKey || null);
   }
 
+  // NOTE: the hosted UI methods have run only against a stand-in for Cognito that the
+  // browser tests build with Playwright's request interception, never against AWS.
   /** Send the browser to the hosted UI; it comes back to this page with a code. */
   async startHostedLogin() {
     const hosted = this.settings.hosted_ui;
