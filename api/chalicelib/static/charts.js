@@ -104,7 +104,8 @@ export class ObjectiveChart {
         ],
       },
       options: commonOptions(
-        { type: "linear", title: { display: true, text: "trial" }, ticks: { precision: 0 } },
+        // "data" bounds start the axis at the first trial, not at a rounder number such as 0.
+        { type: "linear", bounds: "data", title: { display: true, text: "trial" }, ticks: { precision: 0 } },
         yTitle,
       ),
     });

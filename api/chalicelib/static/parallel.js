@@ -139,7 +139,10 @@ export class ParallelCoordinates {
         ),
       ),
     );
-    const failedLabel = svg("text", { x: x(axes.length - 1) + 8, y: failedY + 4, class: "pc-failed-label" }, "failed");
+    const anyFailed = trials.some((trial) => trial.status !== "succeeded" || trial.outcome === null);
+    const failedLabel = anyFailed
+      ? svg("text", { x: x(axes.length - 1) + 8, y: failedY + 4, class: "pc-failed-label" }, "failed")
+      : null;
 
     const chart = svg(
       "svg",
