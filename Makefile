@@ -12,7 +12,7 @@ REGION ?=
 NPM ?= npm
 CHART_JS := api/chalicelib/static/chart.umd.min.js
 
-.PHONY: venv assets browser local demo test lint format clean deploy destroy bench
+.PHONY: venv assets browser local demo test lint format clean deploy destroy bench screenshot
 
 venv: $(STAMP)
 
@@ -63,6 +63,10 @@ destroy: venv
 # Optimiser benchmark, not part of `make test`; its results go to docs/benchmarks.md.
 bench: venv
 	$(PY) -m benchmarks.optimizers
+
+# Runs the demo's two runs on a fresh local stack and saves docs/dashboard.png for the README.
+screenshot: venv assets browser
+	$(PY) -m infra.dashboard_screenshot
 
 clean:
 	rm -rf $(VENV) .paropt .pytest_cache .hypothesis node_modules $(CHART_JS)
