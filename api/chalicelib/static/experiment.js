@@ -94,6 +94,8 @@ export class ExperimentView {
   }
 
   /** Load the experiment's state and show it; return whether a job is queued or running. */
+  // NOTE: each refresh loads every trial again, in pages of 1000, so an experiment with
+  // tens of thousands of trials makes each refresh slow.
   async refresh() {
     const [experiment, trials] = await Promise.all([
       this.api.getExperiment(this.experimentId),
