@@ -7,7 +7,12 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 REGION ?=
 
-.PHONY: venv local demo test lint format clean deploy destroy bench
+# The dashboard's chart library: npm installs the version pinned in package-lock.json,
+# and its one dist file is copied into the Chalice package, which serves it.
+NPM ?= npm
+CHART_JS := api/chalicelib/static/chart.umd.min.js
+
+.PHONY: venv assets browser local demo test lint format clean deploy destroy bench screenshot
 
 venv: $(STAMP)
 
@@ -18,13 +23,26 @@ $(STAMP): requirements.txt requirements-api.txt requirements-runner.txt pyprojec
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-local: venv
+assets: $(CHART_JS)
+
+$(CHART_JS): package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
+
+# Debian's Chromium for the browser tests; Playwright's own browser download does not work here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
+local: venv assets
 	$(PY) -m infra.local_stack
 
-demo: venv
+demo: venv assets
 	$(PY) -m infra.demo
 
-test: venv lint
+test: venv assets browser lint
 	$(PY) -m pytest -q
 
 lint: venv
@@ -36,7 +54,7 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-deploy: venv
+deploy: venv assets
 	$(PY) -m infra.deploy deploy --stage $(STAGE) $(if $(REGION),--region $(REGION))
 
 destroy: venv
@@ -46,5 +64,9 @@ destroy: venv
 bench: venv
 	$(PY) -m benchmarks.optimizers
 
+# Runs the demo's two runs on a fresh local stack and saves docs/dashboard.png for the README.
+screenshot: venv assets browser
+	$(PY) -m infra.dashboard_screenshot
+
 clean:
-	rm -rf $(VENV) .paropt .pytest_cache .hypothesis
+	rm -rf $(VENV) .paropt .pytest_cache .hypothesis node_modules $(CHART_JS)

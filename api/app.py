@@ -30,6 +30,7 @@ from chalicelib.contract import (
     MAX_RUN_NUMBER,
     NEXT_TOKEN_HEADER,
 )
+from chalicelib.dashboard import PUBLIC_ROUTES, dashboard_blueprint
 from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
 from chalicelib.launcher import LauncherSettings, launch
 from chalicelib.openapi import document_text
@@ -67,6 +68,8 @@ authorizer = CognitoUserPoolAuthorizer(
     ],
 )
 _clients: dict[str, Any] = {}
+# The dashboard's page and files; its routes need no authentication.
+app.register_blueprint(dashboard_blueprint(settings))
 
 
 def sfn():  # noqa: ANN201 - a boto3 Step Functions client
@@ -89,8 +92,10 @@ def _missing(what: str, identifier: str) -> Response:
 
 @app.middleware("http")
 def guard(event, get_response):  # noqa: ANN001, ANN201 - Chalice middleware signature
-    """Authenticate every request, and turn known errors into JSON responses."""
+    """Authenticate each request outside the dashboard's public routes; return 401 if it fails."""
     logger.remove_keys(["experiment_id", "job_id", "caller"])
+    if event.path in PUBLIC_ROUTES:
+        return get_response(event)
     try:
         caller = authenticate(
             settings=settings, headers=event.headers, context=event.context, verifier=verifier

@@ -31,6 +31,7 @@ from api.chalicelib.contract import (
     NEXT_TOKEN_HEADER,
 )
 from api.chalicelib.openapi import DOCUMENT_PATH
+from api.openapi_dashboard import dashboard_paths, login_settings_schema
 from infra.api_server import MAX_REQUEST_BYTES
 from paropt.specs import ExperimentSpec, RunRequest
 from paropt.storage import JOB_STATUSES, TRIAL_STATUSES
@@ -330,6 +331,7 @@ def components() -> dict[str, Any]:
     schemas["Trial"] = trial_schema()
     schemas.update(job_schemas())
     schemas["Best"] = best_schema(stored_spec)
+    schemas["LoginSettings"] = login_settings_schema()
     id_schema = {"type": "string", "pattern": ID_PATTERN}
     return {
         "schemas": dict(sorted(schemas.items())),
@@ -666,10 +668,12 @@ def build_document() -> dict[str, Any]:
             "version": project_version(),
             "description": "Register an experiment (a command-line tool, its parameters and "
             "the bash templates that run it), start runs of an optimiser on it, and read "
-            "the trials and the best configuration. Every route, this document's included, "
-            "needs a Cognito ID token, and on the local stack the X-Paropt-Local-Key header "
-            "too. Bodies are JSON: a request with another Content-Type gets 415. Another "
-            "user's ids get the same 404 as ids that do not exist.",
+            "the trials and the best configuration. Every route under /api/v1, this "
+            "document's included, needs a Cognito ID token, and on the local stack the "
+            "X-Paropt-Local-Key header too. The dashboard's page, files and login settings "
+            "contain no user data and need neither. Bodies are JSON: a request with another "
+            "Content-Type gets 415. Another user's ids get the same 404 as ids that do not "
+            "exist.",
         },
         "servers": [
             {
@@ -693,8 +697,9 @@ def build_document() -> dict[str, Any]:
             {"name": "runs", "description": "Start, follow and stop runs (jobs)."},
             {"name": "results", "description": "Trials and the best configuration."},
             {"name": "service", "description": "The API itself."},
+            {"name": "dashboard", "description": "The browser dashboard's page and files."},
         ],
-        "paths": {**experiment_paths(), **trial_paths(), **job_paths()},
+        "paths": {**experiment_paths(), **trial_paths(), **job_paths(), **dashboard_paths()},
         "components": components(),
     }
 

@@ -77,15 +77,22 @@ def print_trials(trials: list[dict], parameter_names: list[str]) -> None:
         print("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
 
 
-def run_demo(stack: LocalStack) -> int:
-    started = time.monotonic()
-    info = stack.start()
-    print(f"local stack up: API {info['api_url']}, moto {info['aws_endpoint_url']}", flush=True)
-    client = ApiClient(info)
+class DemoRunFailed(RuntimeError):
+    """A run of the demo did not finish; the message names the job and its error."""
+
+
+def run_demo_optimisers(client: ApiClient) -> tuple[str, dict[str, dict]]:
+    """Register the xz experiment and run the grid search, then Bayesian optimisation.
+
+    Returns:
+        The experiment id, and the best trial of each run by optimiser type.
+
+    Raises:
+        DemoRunFailed: a run failed or was stopped.
+    """
     experiment_body = json.loads((EXAMPLES / "xz_experiment.json").read_text())
     experiment = client.expect("POST", "/experiments", experiment_body, {200, 201})
     experiment_id = experiment["experiment_id"]
-    names = [parameter["name"] for parameter in experiment_body["parameters"]]
     print(f"experiment {experiment_id} registered for {experiment['tool_name']}", flush=True)
 
     best_by_run = {}
@@ -95,9 +102,25 @@ def run_demo(stack: LocalStack) -> int:
         answer = client.expect("POST", f"/experiments/{experiment_id}/trials", optimizer, {202})
         job = client.wait_for_job(answer["job"]["job_id"])
         if job["status"] != "finished":
-            print(f"job {job['job_id']} {job['status']}: {job['error']}: {job['cause']}")
-            return 1
+            raise DemoRunFailed(
+                f"job {job['job_id']} {job['status']}: {job['error']}: {job['cause']}"
+            )
         best_by_run[optimizer["optimizer"]["type"]] = job["best"]
+    return experiment_id, best_by_run
+
+
+def run_demo(stack: LocalStack) -> int:
+    started = time.monotonic()
+    info = stack.start()
+    print(f"local stack up: API {info['api_url']}, moto {info['aws_endpoint_url']}", flush=True)
+    client = ApiClient(info)
+    experiment_body = json.loads((EXAMPLES / "xz_experiment.json").read_text())
+    names = [parameter["name"] for parameter in experiment_body["parameters"]]
+    try:
+        experiment_id, best_by_run = run_demo_optimisers(client)
+    except DemoRunFailed as exc:
+        print(exc)
+        return 1
 
     trials = client.expect("GET", f"/experiments/{experiment_id}/trials", None, {200})
     print(f"\nall {len(trials)} trials of experiment {experiment_id}:")

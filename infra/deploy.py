@@ -3,8 +3,10 @@
 ``deploy`` uploads the state machine definition to an artifacts bucket, creates or
 updates the CloudFormation stack ``paropt-<stage>`` from ``infra/template.yaml``,
 builds and pushes the runner image, writes the Chalice stage into
-``api/.chalice/config.json`` and runs ``chalice deploy``. ``destroy`` undoes all of
-that. ``make deploy STAGE=dev`` and ``make destroy STAGE=dev`` call these commands.
+``api/.chalice/config.json`` and runs ``chalice deploy``. Last, it registers the
+dashboard's URL, ``<api_url>/``, as the callback URL of the hosted UI login.
+``destroy`` undoes all of that. ``make deploy STAGE=dev`` and ``make destroy STAGE=dev``
+call these commands.
 
 The functions without AWS, Docker or Chalice calls are tested in
 ``tests/test_deploy.py``. The packaging, stack and destroy steps are tested
@@ -63,6 +65,8 @@ RUNNER_BUILD_INPUTS = (
     "paropt",
 )
 STACK_WAIT_SECONDS = 1800
+# The dashboard's chart library, which `make assets` copies from its npm package.
+CHART_LIBRARY_PATH = Path("api/chalicelib/static/chart.umd.min.js")
 
 logger = logging.getLogger("paropt.deploy")
 
@@ -198,6 +202,24 @@ def outputs_by_key(stack: Mapping[str, Any]) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
+def check_dashboard_files(root: Path = ROOT) -> None:
+    """Raise DeployError unless the chart library that ``make assets`` builds is in place.
+
+    Chalice packages ``api/chalicelib/`` as it is, and git does not track the file.
+    """
+    path = root / CHART_LIBRARY_PATH
+    if not path.is_file():
+        raise DeployError(f"{CHART_LIBRARY_PATH} is missing; run `make assets` first")
+
+
+def dashboard_url(api_url: str) -> str:
+    """Return the dashboard's URL for an ``api_url`` that ``deploy`` printed: the URL with ``/``.
+
+    The page's relative links and the hosted UI's callback URL both need the slash.
+    """
+    return api_url.rstrip("/") + "/"
+
+
 def failed_events(events: Iterable[Mapping[str, Any]], limit: int = 10) -> list[str]:
     """Return ``logical id: status reason`` of the newest failed stack events, newest first."""
     reasons = []
@@ -234,6 +256,8 @@ def lambda_environment(outputs: Mapping[str, str]) -> dict[str, str]:
         "PAROPT_ASSIGN_PUBLIC_IP": outputs["AssignPublicIp"],
         "PAROPT_RUNNER_CONTAINER": outputs["RunnerContainerName"],
         "PAROPT_LAUNCH_QUEUE_ARN": outputs["LaunchQueueArn"],
+        "PAROPT_AUTH_DOMAIN": outputs["AuthDomain"],
+        "PAROPT_DASHBOARD_CLIENT_ID": outputs["DashboardClientId"],
     }
 
 
@@ -642,6 +666,7 @@ class StageDeployer:
             overrides: template parameters to set; the others keep their values.
             build_image: whether to build and push the runner image.
         """
+        check_dashboard_files(self.root)
         tag = runner_image_tag(self.root)
         parameters = {"Stage": self.stage, **overrides}
         # Without a build the stack keeps its image tag (the template's default
@@ -678,12 +703,30 @@ class StageDeployer:
         if record is None:
             raise DeployError("chalice deploy wrote no deployment record")
         # Like api_url of the local stack: the routes are under <api_url>/api/v1.
+        api_url = rest_api_url(record).rstrip("/")
         return {
-            "api_url": rest_api_url(record).rstrip("/"),
+            "api_url": api_url,
+            "dashboard_url": self.register_dashboard_url(api_url),
             "region": self.region,
             "user_pool_id": outputs["UserPoolId"],
             "client_id": outputs["UserPoolClientId"],
         }
+
+    def register_dashboard_url(self, api_url: str) -> str:
+        """Set the stack's DashboardUrl, the hosted UI's callback URL, and return the URL.
+
+        The API's URL exists only after ``chalice deploy``, so a first deploy updates
+        the stack a second time. Later deploys keep the URL and skip the update.
+        """
+        url = dashboard_url(api_url)
+        stack = self.stack() or {}
+        current = {
+            item["ParameterKey"]: item.get("ParameterValue") for item in stack.get("Parameters", [])
+        }
+        if current.get("DashboardUrl") != url:
+            logger.info("setting the dashboard URL %s as the hosted UI's callback URL", url)
+            self.deploy_stack(self.package(), {"DashboardUrl": url})
+        return url
 
     def destroy(self) -> None:
         """Delete the Chalice app, the stack, the image repository's images and the artifacts."""

@@ -239,8 +239,12 @@ def _print_usage(info: dict[str, object]) -> None:
     print(
         f"""paropt local stack is running.
   API:          {info["api_url"]}/api/v1
+  Dashboard:    {info["api_url"]}/
   AWS (moto):   {info["aws_endpoint_url"]}
   Settings:     .paropt/local-stack.json (user name, password, local key)
+
+Log in to the dashboard with the values that this command prints:
+  .venv/bin/python -m infra.local_token --dashboard
 
 Get a token and call the API:
   TOKEN=$(.venv/bin/python -m infra.local_token)

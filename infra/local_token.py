@@ -1,4 +1,9 @@
-"""Print an ID token of the local stack's user, or with ``--local-key`` the stack's local key."""
+"""Print an ID token of the local stack's user, or the stack's local key or dashboard login.
+
+``python -m infra.local_token`` prints an ID token, ``--local-key`` the local key,
+and ``--dashboard`` the dashboard's URL with the user name, password and local key
+that its login form needs.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +45,18 @@ def local_id_token(info: dict) -> str:
     return result["IdToken"]
 
 
+def dashboard_login_text(info: dict) -> str:
+    """Return the dashboard's URL and the values of its login form, one per line."""
+    return "\n".join(
+        [
+            f"dashboard: {info['api_url']}/",
+            f"user name: {info['username']}",
+            f"password:  {info['password']}",
+            f"local key: {info['local_key']}",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if not INFO_PATH.exists():
@@ -50,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     info = json.loads(INFO_PATH.read_text())
     if arguments == ["--local-key"]:
         print(info["local_key"])
+    elif arguments == ["--dashboard"]:
+        print(dashboard_login_text(info))
     else:
         print(local_id_token(info))
     return 0

@@ -34,6 +34,10 @@ class Settings:
     ec2_security_group_id: str | None = None
     # The runner's port for Parsl workers on trial instances; None lets Parsl pick.
     worker_port: int | None = None
+    # The user pool's hosted UI domain, such as paropt-dev-1234.auth.eu-west-1.amazoncognito.com,
+    # and the app client that the dashboard logs in with there. Unset on the local stack.
+    auth_domain: str | None = None
+    dashboard_client_id: str | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -67,6 +71,8 @@ class Settings:
             worker_port=int(os.environ["PAROPT_WORKER_PORT"])
             if os.environ.get("PAROPT_WORKER_PORT")
             else None,
+            auth_domain=os.environ.get("PAROPT_AUTH_DOMAIN") or None,
+            dashboard_client_id=os.environ.get("PAROPT_DASHBOARD_CLIENT_ID") or None,
         )
 
     def boto3_client(self, service: str):  # noqa: ANN201 - boto3 clients have no static type

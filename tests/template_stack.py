@@ -21,7 +21,11 @@ from infra.deploy import ROOT, load_template
 from infra.local_stack import HOST, free_port, wait_for_http
 
 REGION = "us-east-1"
-COGNITO_TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient")
+COGNITO_TYPES = (
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolDomain",
+)
 
 
 @contextmanager
@@ -72,8 +76,17 @@ def replace_references(node: Any, values: dict[tuple[str, str | None], str]) -> 
     return {key: replace_references(value, values) for key, value in node.items()}
 
 
+def _if_without_dashboard_url(value: Any) -> Any:
+    """Resolve ``Fn::If`` on HasDashboardUrl as for a stack whose DashboardUrl is empty."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        condition, _, otherwise = value["Fn::If"]
+        assert condition == "HasDashboardUrl"
+        return otherwise
+    return value
+
+
 def create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str | None], str]:  # noqa: ANN001
-    """Create the template's user pool and client through the API.
+    """Create the template's user pool, its domain and its clients through the API.
 
     Returns:
         The values that Ref and GetAtt of the two resources stand for.
@@ -102,10 +115,41 @@ def create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str |
         RefreshTokenValidity=client_properties["RefreshTokenValidity"],
         TokenValidityUnits=client_properties["TokenValidityUnits"],
     )["UserPoolClient"]
+    domain_properties = resources.pop("UserPoolDomain")["Properties"]
+    assert domain_properties["UserPoolId"] == {"Ref": "UserPool"}
+    cognito.create_user_pool_domain(
+        UserPoolId=pool["Id"],
+        Domain=domain_properties["Domain"]["Fn::Sub"]
+        .replace("${Stage}", stage)
+        .replace("${AWS::AccountId}", "123456789012"),
+    )
+    dashboard_properties = resources.pop("DashboardClient")["Properties"]
+    assert dashboard_properties["UserPoolId"] == {"Ref": "UserPool"}
+    dashboard = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=dashboard_properties["ClientName"]["Fn::Sub"].replace("${Stage}", stage),
+        GenerateSecret=dashboard_properties["GenerateSecret"],
+        AllowedOAuthFlowsUserPoolClient=dashboard_properties["AllowedOAuthFlowsUserPoolClient"],
+        AllowedOAuthFlows=dashboard_properties["AllowedOAuthFlows"],
+        AllowedOAuthScopes=dashboard_properties["AllowedOAuthScopes"],
+        SupportedIdentityProviders=dashboard_properties["SupportedIdentityProviders"],
+        CallbackURLs=[
+            _if_without_dashboard_url(url) for url in dashboard_properties["CallbackURLs"]
+        ],
+        LogoutURLs=[_if_without_dashboard_url(url) for url in dashboard_properties["LogoutURLs"]],
+        ExplicitAuthFlows=dashboard_properties["ExplicitAuthFlows"],
+        PreventUserExistenceErrors=dashboard_properties["PreventUserExistenceErrors"],
+        EnableTokenRevocation=dashboard_properties["EnableTokenRevocation"],
+        AccessTokenValidity=dashboard_properties["AccessTokenValidity"],
+        IdTokenValidity=dashboard_properties["IdTokenValidity"],
+        RefreshTokenValidity=dashboard_properties["RefreshTokenValidity"],
+        TokenValidityUnits=dashboard_properties["TokenValidityUnits"],
+    )["UserPoolClient"]
     return {
         ("UserPool", None): pool["Id"],
         ("UserPool", "Arn"): pool["Arn"],
         ("UserPoolClient", None): client["ClientId"],
+        ("DashboardClient", None): dashboard["ClientId"],
     }
 
 

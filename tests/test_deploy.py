@@ -37,6 +37,12 @@ LOCAL_ONLY_VARIABLES = {
 }
 # Names the launcher writes into the runner's container overrides; no Lambda reads them.
 RUNNER_OVERRIDE_VARIABLES = {"PAROPT_JOB_ID", "PAROPT_TASK_TOKEN"}
+# Names of EC2 compute that the runner's task definition sets; no Lambda reads them.
+RUNNER_TASK_VARIABLES = {
+    "PAROPT_EC2_SUBNET_IDS",
+    "PAROPT_EC2_SECURITY_GROUP_ID",
+    "PAROPT_WORKER_PORT",
+}
 HEAVY_MODULES = ("numpy", "scipy", "sklearn", "parsl", "optuna", "bayes_opt")
 
 
@@ -236,17 +242,22 @@ def test_lambda_environment_reads_only_outputs(template: dict, outputs: dict) ->
     assert set(environment.values()) <= template_values | constants
 
 
-def test_lambda_environment_covers_api_variables(outputs: dict) -> None:
+def test_lambda_environment_covers_api_variables(outputs: dict, template: dict) -> None:
     """Every PAROPT_* variable that api/ and paropt/settings.py read is set or local-only."""
     sources = [*(ROOT / "api").rglob("*.py"), ROOT / "paropt" / "settings.py"]
     read = set()
     for path in sources:
         if "vendor" in path.parts:
             continue
-        read |= set(re.findall(r"[\"'](PAROPT_[A-Z_]+)[\"']", path.read_text()))
+        read |= set(re.findall(r"[\"'](PAROPT_[A-Z0-9_]+)[\"']", path.read_text()))
     environment = deploy.lambda_environment(outputs)
-    unset = read - LOCAL_ONLY_VARIABLES - RUNNER_OVERRIDE_VARIABLES - set(environment)
+    runner_only = RUNNER_OVERRIDE_VARIABLES | RUNNER_TASK_VARIABLES
+    unset = read - LOCAL_ONLY_VARIABLES - runner_only - set(environment)
     assert unset == set()
+    (container,) = template["Resources"]["RunnerTaskDefinition"]["Properties"][
+        "ContainerDefinitions"
+    ]
+    assert RUNNER_TASK_VARIABLES <= {item["Name"] for item in container["Environment"]}
     for name in (
         "PAROPT_CLUSTER_ARN",
         "PAROPT_TASK_DEFINITION_ARN",
@@ -259,8 +270,25 @@ def test_lambda_environment_covers_api_variables(outputs: dict) -> None:
         "PAROPT_HEARTBEAT_SECONDS",
         "PAROPT_JOB_TIMEOUT_SECONDS",
         "PAROPT_USER_POOL_ARN",
+        "PAROPT_AUTH_DOMAIN",
+        "PAROPT_DASHBOARD_CLIENT_ID",
     ):
         assert name in environment, name
+
+
+def test_check_dashboard_files_needs_chart_library(tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="make assets"):
+        deploy.check_dashboard_files(tmp_path)
+    library = tmp_path / deploy.CHART_LIBRARY_PATH
+    library.parent.mkdir(parents=True)
+    library.write_text("window.Chart = function () {};")
+    deploy.check_dashboard_files(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_dashboard_url_ends_in_slash(suffix: str) -> None:
+    api_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/api"
+    assert deploy.dashboard_url(api_url + suffix) == api_url + "/"
 
 
 def _chalice_config(outputs: dict, app: Chalice, stage: str = "dev") -> Config:

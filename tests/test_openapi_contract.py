@@ -218,6 +218,21 @@ def test_document_route_serves_committed_file(api: str, session: requests.Sessio
     assert response.json() == json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
 
 
+def is_public(operation: schemathesis.APIOperation) -> bool:
+    """Return whether the document exempts the operation from authentication."""
+    return operation.definition.raw.get("security") == []
+
+
+def test_public_operations_answer_without_credentials(stack: dict[str, Any]) -> None:
+    operations = [result.ok() for result in schema.get_all_operations()]
+    public = {operation.path for operation in operations if is_public(operation)}
+    assert public == {"/", "/static/{name}", "/login-settings"}
+    for path in sorted(public):
+        response = requests.get(stack["api_url"] + path.format(name="main.js"), timeout=10)
+        assert response.status_code == 200, response.text
+        schema[path]["GET"].validate_response(response)
+
+
 @pytest.mark.parametrize("problem", ["no-headers", "invalid-token", "wrong-key"])
 def test_every_operation_rejects_bad_credentials(
     api: str, credentials: dict[str, str], problem: str
@@ -228,8 +243,9 @@ def test_every_operation_rejects_bad_credentials(
         "wrong-key": {**credentials, "X-Paropt-Local-Key": "wrong-key"},
     }[problem]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
-    for operation in operations:
+    secured = [operation for operation in operations if not is_public(operation)]
+    assert len(secured) == 10
+    for operation in secured:
         method = operation.method.upper()
         path = operation.path.removeprefix(API_PREFIX)
         url = api + path.format(experiment_id=UNKNOWN_ID, job_id=UNKNOWN_ID)

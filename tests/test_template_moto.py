@@ -6,9 +6,10 @@ backend that does not see state machines that its CloudFormation created.
 
 moto 5.2's CloudFormation differs from AWS in these ways, and the test bridges each:
 
-- It has no AWS::Cognito::* resources. The test creates the user pool and its app
-  client through the Cognito API, with the template's properties, and puts their
-  ids and ARN where the template refers to them.
+- It has no AWS::Cognito::* resources. The test creates the user pool, its domain
+  and its two app clients through the Cognito API, with the template's properties,
+  and puts their ids and ARN where the template refers to them. The stacks here
+  keep DashboardUrl empty, so the dashboard client gets the placeholder callback.
 - It cannot read a DefinitionS3Location from disk (and AWS needs packaging too).
 - It ignores DefinitionSubstitutions. The test inlines the definition as an
   ``Fn::Sub`` whose slots name the resources that the substitutions name, which
@@ -99,6 +100,8 @@ EXPECTED_OUTPUTS = {
     "UserPoolId",
     "UserPoolArn",
     "UserPoolClientId",
+    "AuthDomain",
+    "DashboardClientId",
     "ClusterArn",
     "TaskDefinitionArn",
     "RunnerRepositoryUri",
@@ -461,6 +464,23 @@ def test_user_pool_client_flows(stack: dict, moto_url: str) -> None:
     assert "ClientSecret" not in client
 
 
+def test_dashboard_client_uses_code_flow(stack: dict, moto_url: str) -> None:
+    cognito = aws_client(moto_url, "cognito-idp")
+    client = cognito.describe_user_pool_client(
+        UserPoolId=stack["outputs"]["UserPoolId"], ClientId=stack["outputs"]["DashboardClientId"]
+    )["UserPoolClient"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthScopes"] == ["openid"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["CallbackURLs"] == ["http://localhost/"]
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert "ClientSecret" not in client
+    domain = f"paropt-{stack['stage']}-123456789012"
+    assert stack["outputs"]["AuthDomain"] == f"{domain}.auth.{REGION}.amazoncognito.com"
+    described = cognito.describe_user_pool_domain(Domain=domain)["DomainDescription"]
+    assert described["UserPoolId"] == stack["outputs"]["UserPoolId"]
+
+
 # --- infra/deploy.py against moto ---
 
 
@@ -554,6 +574,15 @@ def test_deployer_stack_lifecycle(
     }
     assert parameters["RunnerCpu"] == "1024"
     assert parameters["LogRetentionDays"] == "30"
+
+    api_url = "https://abc123.execute-api.us-east-1.amazonaws.com/api"
+    assert deployer.register_dashboard_url(api_url) == f"{api_url}/"
+    parameters = {
+        item["ParameterKey"]: item["ParameterValue"] for item in deployer.stack()["Parameters"]
+    }
+    assert parameters["DashboardUrl"] == f"{api_url}/"
+    assert parameters["RunnerImageTag"] == "src-b"
+    assert parameters["HeartbeatSeconds"] == "600"
 
     ecr = aws_client(moto_url, "ecr")
     manifest = json.dumps(
