@@ -64,6 +64,8 @@ def replace_references(node: Any, values: dict[tuple[str, str | None], str]) -> 
     """Return ``node`` with each Ref or GetAtt of a key in ``values`` replaced by its value.
 
     Keys are ``(logical id, None)`` for Ref and ``(logical id, attribute)`` for GetAtt.
+    The ``${logical id}`` and ``${logical id.attribute}`` slots of a string
+    ``Fn::Sub`` are filled the same way.
     """
     if isinstance(node, list):
         return [replace_references(item, values) for item in node]
@@ -73,6 +75,12 @@ def replace_references(node: Any, values: dict[tuple[str, str | None], str]) -> 
         return values[(node["Ref"], None)]
     if set(node) == {"Fn::GetAtt"} and tuple(node["Fn::GetAtt"]) in values:
         return values[tuple(node["Fn::GetAtt"])]
+    if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+        text = node["Fn::Sub"]
+        for (logical_id, attribute), value in values.items():
+            slot = logical_id if attribute is None else f"{logical_id}.{attribute}"
+            text = text.replace("${" + slot + "}", value)
+        return {"Fn::Sub": text}
     return {key: replace_references(value, values) for key, value in node.items()}
 
 

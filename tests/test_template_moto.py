@@ -429,6 +429,13 @@ def test_runner_role_launches_into_stack_network_only(stack: dict, moto_url: str
         "ec2:DescribeSubnets",
         "ec2:TerminateInstances",
     }
+    (run,) = [s for s in statements if _as_list(s["Action"]) == ["ec2:RunInstances"]]
+    resources = _as_list(run["Resource"])
+    assert not [arn for arn in resources if arn.endswith(":*")]
+    subnets = {arn.rsplit("/", 1)[1] for arn in resources if ":subnet/" in arn}
+    assert subnets == set(stack["outputs"]["SubnetIds"].split(","))
+    groups = {arn.rsplit("/", 1)[1] for arn in resources if ":security-group/" in arn}
+    assert groups == {stack["physical_ids"]["TrialInstanceSecurityGroup"]}
 
 
 def test_launcher_role_scoped_to_cluster(stack: dict, moto_url: str) -> None:
