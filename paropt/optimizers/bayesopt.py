@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     from paropt.optimizers.gp_model import SurrogateModel
 
 # Above this many successful observations the Gaussian process is fitted on the
-# best ones plus an even sample of the rest, so a suggestion stays fast: exact GP
-# fitting costs O(n^3) in the number of points.
-MAX_GP_POINTS = 300
+# best half of this many plus an even sample of the rest, because exact GP fitting
+# costs O(n^3) in the number of points. With 10,000 observations of two parameters
+# (benchmarks/scale.py on a busy 2-core Xeon), a suggestion took 1.1 to 2.0 s with
+# 300 points and about 0.25 s with 150.
+MAX_GP_POINTS = 150
 # Observations that arrive after a subsample was drawn are added to it, up to this
 # many. Then the subsample is drawn again from all observations.
 GP_REFRESH_POINTS = 30
