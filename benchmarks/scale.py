@@ -6,8 +6,9 @@ The first part builds the ``bayesopt`` optimiser in this process from 10,000
 observations of a two-parameter experiment and times its suggestions. The
 second part starts a local stack in a temporary folder and batch-writes 10,000
 trials with full 4 KB output tails through the storage models. It reads the
-first page of trials through the HTTP API, then runs a short ``bayesopt`` job
-whose runner warm-starts from all of them and logs its peak resident memory.
+first page of trials through the HTTP API. Then it runs a short ``bayesopt`` job
+whose runner warm-starts from all of them and logs its peak resident memory. The
+same job on an experiment without trials runs first, for comparison.
 """
 
 from __future__ import annotations
@@ -67,13 +68,18 @@ def measure_stack(count: int) -> dict[str, float]:
     """Store ``count`` trials on a local stack, read a page of them, and run a warm-started job."""
     from paropt.storage import TrialModel
 
+    run = {"optimizer": {"type": "bayesopt", "n_init": 1, "n_iter": JOB_TRIALS - 1, "seed": 1}}
     with local_stack() as (stack, client):
-        body = {
-            "tool_name": f"scale-{time.time_ns()}",
-            "parameters": PARAMETERS,
-            "command_template_string": COMMAND,
-        }
-        experiment = client.expect("POST", "/experiments", body, {201})
+
+        def peak_rss_mib(job: dict) -> float:
+            log_path = stack.state_dir / "runners" / f"runner-{job['job_id']}.log"
+            return _peak_rss_mib(log_path.read_text())
+
+        body = {"parameters": PARAMETERS, "command_template_string": COMMAND}
+        empty = client.expect("POST", "/experiments", {**body, "tool_name": "scale-empty"}, {201})
+        baseline_peak = peak_rss_mib(run_job(client, empty["id"], run))
+
+        experiment = client.expect("POST", "/experiments", {**body, "tool_name": "scale"}, {201})
         experiment_id = experiment["id"]
         started = time.perf_counter()
         store_trials(experiment_id, count)
@@ -84,12 +90,10 @@ def measure_stack(count: int) -> dict[str, float]:
         page_seconds = time.perf_counter() - started
         response.raise_for_status()
 
-        run = {"optimizer": {"type": "bayesopt", "n_init": 1, "n_iter": JOB_TRIALS - 1, "seed": 1}}
         started = time.perf_counter()
         job = run_job(client, experiment_id, run)
         job_seconds = time.perf_counter() - started
-        log_path = stack.state_dir / "runners" / f"runner-{job['job_id']}.log"
-        peak = _peak_rss_mib(log_path.read_text())
+        peak = peak_rss_mib(job)
         new_trials = sorted(
             TrialModel.query(experiment_id, TrialModel.trial_number > count),
             key=lambda trial: trial.trial_number,
@@ -105,6 +109,7 @@ def measure_stack(count: int) -> dict[str, float]:
         "page_trials": len(response.json()),
         "job_seconds": job_seconds,
         "peak_rss_mib": peak,
+        "baseline_peak_rss_mib": baseline_peak,
         "median_gap_seconds": statistics.median(gaps),
     }
 
@@ -134,7 +139,8 @@ def main() -> int:
     print(
         f"runner job of {JOB_TRIALS} bayesopt trials warm-started from {args.trials}: "
         f"{stack['job_seconds']:.1f} s from the request to the end, peak RSS "
-        f"{stack['peak_rss_mib']:.0f} MiB, median gap between trials "
+        f"{stack['peak_rss_mib']:.0f} MiB ({stack['baseline_peak_rss_mib']:.0f} MiB for the "
+        f"same job without earlier trials), median gap between trials "
         f"{stack['median_gap_seconds']:.2f} s"
     )
     return 0
