@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 # Above this many successful observations the Gaussian process is fitted on the
 # best half of this many plus an even sample of the rest, because exact GP fitting
 # costs O(n^3) in the number of points. With 10,000 observations of two parameters
-# (benchmarks/scale.py on a busy 2-core Xeon), a suggestion took 1.1 to 2.0 s with
-# 300 points and about 0.25 s with 150.
+# (benchmarks/scale.py on a 2-core Xeon), the median suggestion took 0.65 s (at most
+# 1.1 s) with 300 points and 0.06 s with 150.
 MAX_GP_POINTS = 150
 # Observations that arrive after a subsample was drawn are added to it, up to this
 # many. Then the subsample is drawn again from all observations.
