@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 REGION ?=
 
-.PHONY: venv local demo test lint format clean deploy destroy bench
+.PHONY: venv local demo test lint format clean deploy destroy bench bench-service
 
 venv: $(STAMP)
 
@@ -45,6 +45,15 @@ destroy: venv
 # Optimiser benchmark, not part of `make test`; its results go to docs/benchmarks.md.
 bench: venv
 	$(PY) -m benchmarks.optimizers
+
+# Service benchmarks (cold start, trial overhead, parallel throughput, 10,000 trials),
+# not part of `make test`. They print their results, and docs/benchmarks.md records them.
+bench-service: venv
+	$(PY) -m benchmarks.cold_start
+	$(PY) -m benchmarks.trial_overhead --optimizer random
+	$(PY) -m benchmarks.trial_overhead --optimizer bayesopt
+	$(PY) -m benchmarks.parallel_throughput
+	$(PY) -m benchmarks.scale
 
 clean:
 	rm -rf $(VENV) .paropt .pytest_cache .hypothesis
