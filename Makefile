@@ -12,7 +12,7 @@ REGION ?=
 NPM ?= npm
 CHART_JS := api/chalicelib/static/chart.umd.min.js
 
-.PHONY: venv assets browser local demo test lint format clean deploy destroy bench screenshot
+.PHONY: venv assets browser local demo test lint format clean deploy destroy bench bench-service screenshot
 
 venv: $(STAMP)
 
@@ -67,6 +67,15 @@ bench: venv
 # Runs the demo's two runs on a fresh local stack and saves docs/dashboard.png for the README.
 screenshot: venv assets browser
 	$(PY) -m infra.dashboard_screenshot
+
+# Service benchmarks (cold start, trial overhead, parallel throughput, 10,000 trials),
+# not part of `make test`. They print their results, and docs/benchmarks.md records them.
+bench-service: venv
+	$(PY) -m benchmarks.cold_start
+	$(PY) -m benchmarks.trial_overhead --optimizer random
+	$(PY) -m benchmarks.trial_overhead --optimizer bayesopt
+	$(PY) -m benchmarks.parallel_throughput
+	$(PY) -m benchmarks.scale
 
 clean:
 	rm -rf $(VENV) .paropt .pytest_cache .hypothesis node_modules $(CHART_JS)

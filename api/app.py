@@ -7,47 +7,46 @@ previous paropt service. This module imports nothing of the optimiser stack
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
 import json
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, CognitoUserPoolAuthorizer, Rate, Response
 from chalicelib.auth import Caller, TokenVerifier, Unauthorized, authenticate
-from chalicelib.bodies import InvalidBody, parse_json, parse_json_text, validate
+from chalicelib.bodies import InvalidBody, parse_json, validate
 from chalicelib.contract import (
     API_PREFIX,
-    DEFAULT_PAGE_SIZE,
     ID_PATTERN,
     MAX_GRID_SIZE,
-    MAX_NEXT_TOKEN_CHARS,
-    MAX_PAGE_SIZE,
-    MAX_RUN_NUMBER,
     NEXT_TOKEN_HEADER,
 )
 from chalicelib.dashboard import PUBLIC_ROUTES, dashboard_blueprint
 from chalicelib.jobs import JobConflict, LaunchFailed, start_job, stop_job
 from chalicelib.launcher import LauncherSettings, launch
 from chalicelib.openapi import document_text
-from chalicelib.views import experiment_view, job_view, trial_view
+from chalicelib.trial_pages import read_trial_page
+from chalicelib.views import experiment_view, job_view
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from paropt.settings import Settings
-from paropt.specs import ExperimentSpec, GridOptimizer, RunRequest, grid_size
 from paropt.storage import (
     JOB_STATUSES,
-    TRIAL_STATUSES,
     ExperimentModel,
     JobModel,
-    TrialModel,
     bind_models,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from paropt.specs import ExperimentSpec, RunRequest
+
+# paropt.specs (pydantic and the request models) is imported inside the routes that
+# validate a body or a stored spec, because loading it took about 40 % of this
+# module's import time, and the other routes never need it.
 
 ID_REGEX = re.compile(ID_PATTERN)
 
@@ -166,6 +165,8 @@ def _owned_job(job_id: str) -> JobModel | None:
 @api_route("/experiments", ["POST"])
 def create_experiment() -> Response:
     """Get or create an experiment; an identical body from the same user gets the stored one."""
+    from paropt.specs import ExperimentSpec
+
     body = parse_json(app.current_request.raw_body, required=True)
     spec = validate(ExperimentSpec, body)
     owner = caller().sub
@@ -211,68 +212,6 @@ def get_experiment(experiment_id: str) -> Response:
     return _json_response(experiment_view(experiment), 200)
 
 
-def _page_arguments(params: dict[str, str]) -> tuple[int, dict | None]:
-    raw_limit = params.get("limit", str(DEFAULT_PAGE_SIZE))
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise InvalidBody(f"invalid limit {raw_limit[:40]!r}: expected an integer") from None
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidBody(f"invalid limit {limit}: expected 1 to {MAX_PAGE_SIZE}")
-    token = params.get("next_token")
-    if token is None:
-        return limit, None
-    return limit, _decode_trials_token(token)
-
-
-def _decode_trials_token(token: str) -> dict:
-    """Decode a next_token of the trials listing; reject anything this API did not issue."""
-    invalid = InvalidBody(
-        f"invalid next_token {token[:40]!r}: use the token the last page returned"
-    )
-    if len(token) > MAX_NEXT_TOKEN_CHARS:
-        raise invalid
-    try:
-        start_key = parse_json_text(base64.urlsafe_b64decode(token.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError, InvalidBody):
-        raise invalid from None
-    if not isinstance(start_key, dict) or set(start_key) != {"experiment_id", "trial_number"}:
-        raise invalid
-    experiment_part, number_part = start_key["experiment_id"], start_key["trial_number"]
-    if not (
-        isinstance(experiment_part, dict)
-        and set(experiment_part) == {"S"}
-        and isinstance(experiment_part["S"], str)
-        and isinstance(number_part, dict)
-        and set(number_part) == {"N"}
-        and isinstance(number_part["N"], str)
-        and number_part["N"].isdigit()
-        and len(number_part["N"]) <= 12
-    ):
-        raise invalid
-    return start_key
-
-
-def _trial_filter(params: dict[str, str]):  # noqa: ANN202 - a PynamoDB condition or None
-    condition = None
-    if "status" in params:
-        if params["status"] not in TRIAL_STATUSES:
-            raise InvalidBody(
-                f"invalid status {params['status'][:40]!r}: expected one of {list(TRIAL_STATUSES)}"
-            )
-        condition = TrialModel.status == params["status"]
-    if "run" in params:
-        try:
-            run = int(params["run"])
-        except ValueError:
-            raise InvalidBody(f"invalid run {params['run'][:40]!r}: expected an integer") from None
-        if not 1 <= run <= MAX_RUN_NUMBER:
-            raise InvalidBody(f"invalid run {params['run'][:40]!r}: expected 1 to {MAX_RUN_NUMBER}")
-        run_condition = TrialModel.run_number == run
-        condition = run_condition if condition is None else condition & run_condition
-    return condition
-
-
 @api_route("/experiments/{experiment_id}/trials", ["GET"])
 def list_trials(experiment_id: str) -> Response:
     """List an experiment's trials in order, one Query per page.
@@ -283,23 +222,11 @@ def list_trials(experiment_id: str) -> Response:
     experiment = _owned_experiment(experiment_id)
     if experiment is None:
         return _missing("experiment", experiment_id)
-    params = app.current_request.query_params or {}
-    limit, start_key = _page_arguments(params)
-    if start_key is not None and start_key.get("experiment_id", {}).get("S") != experiment_id:
-        raise InvalidBody("invalid next_token: it belongs to another experiment")
-    page = TrialModel.query(
-        experiment_id,
-        limit=limit,
-        last_evaluated_key=start_key,
-        filter_condition=_trial_filter(params),
-        consistent_read=True,
-    )
-    trials = [trial_view(trial) for trial in page]
-    headers = {}
-    if page.last_evaluated_key:
-        token = base64.urlsafe_b64encode(json.dumps(page.last_evaluated_key).encode()).decode()
-        headers[NEXT_TOKEN_HEADER] = token
-    return _json_response(trials, 200, headers)
+    page = read_trial_page(experiment_id, app.current_request.query_params or {})
+    headers = {"Content-Type": "application/json"}
+    if page.next_token is not None:
+        headers[NEXT_TOKEN_HEADER] = page.next_token
+    return Response(body=page.body, status_code=200, headers=headers)
 
 
 @api_route("/experiments/{experiment_id}/trials", ["POST"])
@@ -308,6 +235,8 @@ def start_run(experiment_id: str) -> Response:
     experiment = _owned_experiment(experiment_id)
     if experiment is None:
         return _missing("experiment", experiment_id)
+    from paropt.specs import ExperimentSpec, RunRequest
+
     body = parse_json(app.current_request.raw_body, required=False)
     request = validate(RunRequest, body if body is not None else {})
     spec = ExperimentSpec.model_validate(experiment.spec)
@@ -333,6 +262,8 @@ def start_run(experiment_id: str) -> Response:
 
 def _check_run(spec: ExperimentSpec, request: RunRequest) -> None:
     """Reject a run that cannot be measured as requested."""
+    from paropt.specs import GridOptimizer, grid_size
+
     if isinstance(request.optimizer, GridOptimizer):
         counts = request.optimizer.num_configs_per_param
         names = {parameter.name for parameter in spec.parameters}
@@ -370,6 +301,8 @@ def get_best(experiment_id: str) -> Response:
         return _missing("experiment", experiment_id)
     if experiment.best_outcome is None:
         return _missing("successful trial for experiment", experiment_id)
+    from paropt.specs import ExperimentSpec
+
     spec = ExperimentSpec.model_validate(experiment.spec)
     body = {
         "experiment_id": experiment_id,

@@ -26,6 +26,7 @@ from api.chalicelib.contract import (
     ID_PATTERN,
     MAX_GRID_SIZE,
     MAX_NEXT_TOKEN_CHARS,
+    MAX_PAGE_BYTES,
     MAX_PAGE_SIZE,
     MAX_RUN_NUMBER,
     NEXT_TOKEN_HEADER,
@@ -534,7 +535,8 @@ def trial_paths() -> dict[str, Any]:
                 "summary": "List the experiment's trials in trial order, one page at a time.",
                 "description": "A page may hold fewer trials than limit, even none, while "
                 f"more follow, because the status and run filters apply after a page is "
-                f"read. Follow {NEXT_TOKEN_HEADER} until it is absent to get every trial "
+                f"read, and a page ends before its JSON exceeds {MAX_PAGE_BYTES:,} bytes. "
+                f"Follow {NEXT_TOKEN_HEADER} until it is absent to get every trial "
                 "exactly once.",
                 "parameters": query,
                 "responses": {

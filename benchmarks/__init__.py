@@ -1,1 +1,2 @@
-"""Benchmarks of the paropt optimisers; run them with ``make bench``, not with the tests."""
+"""Benchmarks of the paropt optimisers and of the service, which ``make bench`` and
+``make bench-service`` run and the tests do not."""

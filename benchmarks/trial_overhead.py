@@ -12,43 +12,26 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-from datetime import datetime
-from pathlib import Path
 
-from infra.demo import ApiClient
-from infra.local_stack import LocalStack
-
-
-def _seconds(timestamp: str) -> float:
-    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+from benchmarks.local_jobs import list_trials, local_stack, run_job, seconds
 
 
 def measure(trials: int, optimizer: dict) -> dict[str, float]:
     """Run one job of ``trials`` trials of ``true`` and return overhead statistics in ms."""
-    with tempfile.TemporaryDirectory(prefix="paropt-bench-") as state_dir:
-        stack = LocalStack(heartbeat_seconds=30, state_dir=Path(state_dir))
-        try:
-            client = ApiClient(stack.start())
-            body = {
-                "tool_name": f"true-{time.time_ns()}",
-                "parameters": [{"name": "x", "type": "int", "minimum": 1, "maximum": 10**9}],
-                "command_template_string": "true ${x}",
-            }
-            experiment = client.expect("POST", "/experiments", body, {201})
-            run = {"optimizer": optimizer}
-            answer = client.expect("POST", f"/experiments/{experiment['id']}/trials", run, {202})
-            job = client.wait_for_job(answer["job"]["job_id"], timeout=3600)
-            listed = client.expect("GET", f"/experiments/{experiment['id']}/trials", None, {200})
-        finally:
-            stack.stop()
-    if job["status"] != "finished":
-        raise RuntimeError(f"the job ended {job['status']}: {job['error']}: {job['cause']}")
+    with local_stack() as (_, client):
+        body = {
+            "tool_name": f"true-{time.time_ns()}",
+            "parameters": [{"name": "x", "type": "int", "minimum": 1, "maximum": 10**9}],
+            "command_template_string": "true ${x}",
+        }
+        experiment = client.expect("POST", "/experiments", body, {201})
+        run_job(client, experiment["id"], {"optimizer": optimizer})
+        listed = list_trials(client, experiment["id"])
     ordered = sorted(listed, key=lambda trial: trial["trial_number"])
     gaps = []
     for previous, current in zip(ordered, ordered[1:], strict=False):
-        interval = _seconds(current["started_at"]) - _seconds(previous["started_at"])
+        interval = seconds(current["started_at"]) - seconds(previous["started_at"])
         gaps.append((interval - previous["tool_seconds"]) * 1000)
     tool_ms = [trial["tool_seconds"] * 1000 for trial in ordered]
     return {

@@ -440,6 +440,7 @@ def test_vendored_paropt_runs_the_api(tmp_path: Path) -> None:
     probe = (
         "import json, sys\n"
         "import app\n"
+        "import paropt.specs  # the routes that validate import it on their first request\n"
         "files = {name: getattr(module, '__file__', None)\n"
         "         for name, module in sys.modules.items()}\n"
         "print(json.dumps(files))\n"
@@ -466,6 +467,7 @@ def test_vendored_paropt_runs_the_api(tmp_path: Path) -> None:
     modules = json.loads(result.stdout.strip().splitlines()[-1])
     paropt_files = {name: file for name, file in modules.items() if name.split(".")[0] == "paropt"}
     assert "paropt.settings" in paropt_files
+    assert "paropt.specs.experiment" in paropt_files
     outside = {
         name: file
         for name, file in paropt_files.items()

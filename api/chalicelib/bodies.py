@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
-from paropt.specs.errors import describe_errors, summarize
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_NESTING = 32
@@ -96,6 +95,11 @@ def parse_json_text(text: str) -> Any:
 
 def validate(model: type[BaseModel], data: Any) -> BaseModel:
     """Validate ``data`` against ``model``; raise :class:`InvalidBody` naming fields and values."""
+    # Imported here, so that routes without a body to validate never load pydantic.
+    from pydantic import ValidationError
+
+    from paropt.specs.errors import describe_errors, summarize
+
     if not isinstance(data, dict):
         raise InvalidBody(f"the body must be a JSON object, not {type(data).__name__}")
     try:

@@ -11,6 +11,9 @@ API_PREFIX = "/api/v1"
 ID_PATTERN = r"^[0-9a-f]{32}$"
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 1000
+# Maximum size in bytes of the JSON body of one page of trials, below the 1 MB that
+# DynamoDB returns per Query.
+MAX_PAGE_BYTES = 1_000_000
 MAX_NEXT_TOKEN_CHARS = 512
 NEXT_TOKEN_HEADER = "X-Paropt-Next-Token"
 MAX_GRID_SIZE = 10_000

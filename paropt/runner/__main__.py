@@ -7,6 +7,7 @@ job's trials and reports to Step Functions with the task token.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import sys
 
@@ -54,6 +55,22 @@ def _mark_runner_ended(job: JobModel | None, logger: Logger) -> None:
         logger.exception("recording the runner's end failed")
 
 
+def peak_rss_mib() -> float:
+    """Return the peak resident set size of this process so far, in MiB."""
+    # On Linux, ru_maxrss keeps the parent's resident size from before exec, so a
+    # runner started by a large process would report that. VmHWM starts at exec.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # macOS reports ru_maxrss in bytes, Linux in KiB.
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
 def main() -> int:
     """Run the job named in the environment; return the process exit status."""
     logger = Logger(service="paropt-runner")
@@ -83,12 +100,14 @@ def main() -> int:
 
     job: JobModel | None = None
     try:
+        # Heartbeats start before the earlier trials are loaded, because loading 10,000
+        # of them from a moto server took 11.6 s on a busy 2-core machine.
+        heartbeat.start()
         job = JobModel.get(job_id)
         logger.append_keys(experiment_id=job.experiment_id)
         run = JobRun(job, heartbeat=heartbeat, logger=logger)
         run.mark_running()
         logger.info("job started", planned=run.optimizer.planned)
-        heartbeat.start()
         summary = run.run()
     except JobNotRunnable as exc:
         logger.warning("job is not queued; nothing to run", error=str(exc))
@@ -101,7 +120,7 @@ def main() -> int:
         heartbeat.close()
         _mark_runner_ended(job, logger)
 
-    logger.info("job ended", **summary.__dict__)
+    logger.info("job ended", peak_rss_mib=peak_rss_mib(), **summary.__dict__)
     if heartbeat.stopped.is_set() and heartbeat.stop_reason == "stopped by user":
         # The API stopped the execution and marked the job, so no task waits for a result.
         return 0

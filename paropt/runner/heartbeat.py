@@ -43,7 +43,9 @@ class Heartbeat:
 
     def close(self) -> None:
         self._done.set()
-        self._thread.join(timeout=10)
+        # The runner closes the heartbeat also when it failed before starting it.
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def request_stop(self, reason: str) -> None:
         if self.stopped.is_set():

@@ -19,6 +19,7 @@ from paropt.templates import PLACEHOLDER
 
 # Seconds between checks for a stop or the wall-time limit while trials run.
 WAIT_SECONDS = 1.0
+HISTORY_ATTRIBUTES = ("trial_number", "parameters", "status", "outcome")
 
 
 class JobNotRunnable(Exception):
@@ -51,7 +52,9 @@ def load_history(spec: ExperimentSpec, experiment_id: str) -> tuple[list[Observa
     """Return the experiment's earlier trials as observations and the highest trial number."""
     observations: list[Observation] = []
     last_number = 0
-    for trial in TrialModel.query(experiment_id):
+    # Only the attributes that an observation needs are read, because output tails
+    # alone can take 4 KB a trial.
+    for trial in TrialModel.query(experiment_id, attributes_to_get=list(HISTORY_ATTRIBUTES)):
         outcome = trial.outcome if trial.status == "succeeded" else None
         observations.append(
             Observation(parameters=trial.parameters, outcome=to_minimised(spec, outcome))
@@ -102,6 +105,9 @@ class JobRun:
         if rules.max_trials is not None:
             self.planned = min(self.planned, rules.max_trials)
         self.summary = JobSummary(trials_done=0, trials_failed=0, stop_reason="")
+        # False once the optimiser, a stopping rule or a stop ends the proposals.
+        self._asking = True
+        self._trial_app = None
         heartbeat.on_stop.append(kill_running_trials)
 
     def mark_running(self) -> None:
@@ -140,23 +146,11 @@ class JobRun:
         from paropt.runner.compute import EXECUTOR_LABEL, load_parsl
 
         dfk = load_parsl(self.spec, parallelism=self.request.parallelism, job_id=self.job.job_id)
-        trial_app = parsl.python_app(run_trial, executors=[EXECUTOR_LABEL])
-        parallelism = self.request.parallelism
+        self._trial_app = parsl.python_app(run_trial, executors=[EXECUTOR_LABEL])
         pending: dict[concurrent.futures.Future, dict] = {}
-        asking = True
         try:
             while True:
-                while asking and len(pending) < parallelism:
-                    configuration = self._next_configuration()
-                    if configuration is None:
-                        asking = False
-                        break
-                    future = trial_app(
-                        render_scripts(self.spec, configuration),
-                        timeout=self.spec.timeout,
-                        repeats=self.spec.repeats,
-                    )
-                    pending[future] = configuration
+                self._submit(pending)
                 if not pending:
                     break
                 # A bounded wait, so a stop or the wall-time limit is noticed even
@@ -166,16 +160,24 @@ class JobRun:
                 )
                 if not done and self._must_abandon():
                     break
+                finished = []
                 for future in done:
                     configuration = pending.pop(future)
                     result: TrialResult = future.result()
                     if self.heartbeat.stopped.is_set():
                         # The trial was killed by the stop; it measured nothing.
                         continue
-                    self._record(configuration, result)
+                    finished.append((configuration, result, self._learn(configuration, result)))
+                if self.request.parallelism > 1:
+                    # Free slots get their next trials before the finished ones are
+                    # written, so they do not wait for DynamoDB. With parallelism 1
+                    # nothing of the runner's loop runs while a trial is timed.
+                    self._submit(pending)
+                for configuration, result, score in finished:
+                    self._record(configuration, result, score)
                 if self.heartbeat.stopped.is_set():
                     self.summary.stop_reason = self.heartbeat.stop_reason or "stopped"
-                    asking = False
+                    self._asking = False
         finally:
             try:
                 dfk.cleanup()
@@ -184,6 +186,20 @@ class JobRun:
                 if self.spec.compute.type == "ec2":
                     self._terminate_instances()
         return self.summary
+
+    def _submit(self, pending: dict[concurrent.futures.Future, dict]) -> None:
+        """Start trials until ``parallelism`` trials run or no configuration is left to propose."""
+        while self._asking and len(pending) < self.request.parallelism:
+            configuration = self._next_configuration()
+            if configuration is None:
+                self._asking = False
+                return
+            future = self._trial_app(
+                render_scripts(self.spec, configuration),
+                timeout=self.spec.timeout,
+                repeats=self.spec.repeats,
+            )
+            pending[future] = configuration
 
     def _must_abandon(self) -> bool:
         """Return whether the running trials must be left unfinished: a stop or max_wall_time."""
@@ -209,8 +225,15 @@ class JobRun:
             return "planned trials done"
         return "search space exhausted"
 
-    def _record(self, configuration: dict, result: TrialResult) -> None:
-        score: Score = score_trial(result, self.spec.objective)
+    def _learn(self, configuration: dict, result: TrialResult) -> Score:
+        """Score a trial and pass its outcome to the optimiser and the stopping rules."""
+        score = score_trial(result, self.spec.objective)
+        self.optimizer.tell(configuration, to_minimised(self.spec, score.outcome))
+        self.monitor.record(score.outcome, score.tool_seconds)
+        return score
+
+    def _record(self, configuration: dict, result: TrialResult, score: Score) -> None:
+        """Store a learned trial and update the job's progress and best trial."""
         self.last_trial_number += 1
         number = self.last_trial_number
         trial = TrialModel(
@@ -233,8 +256,6 @@ class JobRun:
         )
         trial.save()
 
-        self.optimizer.tell(configuration, to_minimised(self.spec, score.outcome))
-        self.monitor.record(score.outcome, score.tool_seconds)
         self.summary.trials_done += 1
         actions = [JobModel.trials_done.add(1)]
         if score.outcome is None:

@@ -407,6 +407,42 @@ def test_bayesopt_approaches_minimum(seed: int) -> None:
     assert abs(best["x"] - 1.3) < 0.05
 
 
+def test_bayesopt_keeps_one_model() -> None:
+    spec = make_spec(INT, FLOAT)
+    optimizer = build_optimizer(spec, bayesopt(3, 6), seed=24)
+    drain(optimizer, outcome=lambda configuration: None if configuration["threads"] > 60 else 1.0)
+    successes = [o for o in optimizer.history if o.outcome is not None]
+    first_model = optimizer._model
+    assert first_model is not None
+    optimizer.tell({"threads": 7, "ratio": 0.5}, 2.0)
+    optimizer._updated_model()
+    assert optimizer._model is first_model
+    assert len(first_model) == len(successes) + 1
+
+
+def test_bayesopt_large_history_subsampled() -> None:
+    from paropt.optimizers.bayesopt import GP_REFRESH_POINTS, MAX_GP_POINTS
+
+    spec = make_spec({"name": "x", "type": "int", "minimum": 0, "maximum": 100_000})
+    history = [Observation(parameters={"x": x}, outcome=float(x)) for x in range(0, 5000, 5)]
+    optimizer = build_optimizer(spec, bayesopt(1, 40), history=history, seed=25)
+    optimizer.ask()
+    first_model = optimizer._model
+    assert len(first_model) == MAX_GP_POINTS
+    # Half of the subsample is the best observations of the history.
+    assert sorted(-first_model.space.target)[: MAX_GP_POINTS // 2] == [
+        float(x) for x in range(0, 5 * MAX_GP_POINTS // 2, 5)
+    ]
+    for x in range(1, 1 + 2 * GP_REFRESH_POINTS):
+        optimizer.tell({"x": 50_000 + x}, 1.0)
+        optimizer._updated_model()
+        if x <= GP_REFRESH_POINTS:
+            assert optimizer._model is first_model
+        else:
+            assert optimizer._model is not first_model
+        assert len(optimizer._model) <= MAX_GP_POINTS + GP_REFRESH_POINTS
+
+
 # Tree-structured Parzen estimator
 
 
