@@ -7,6 +7,7 @@ that its login form needs.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -58,16 +59,27 @@ def dashboard_login_text(info: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.local_token",
+        description="Print an ID token of the local stack's user (the default).",
+    )
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--local-key", action="store_true", help="print the local key instead")
+    choice.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="print the dashboard's URL and the values its login form needs",
+    )
+    arguments = parser.parse_args(argv)
     if not INFO_PATH.exists():
         print(
             f"{INFO_PATH} does not exist; start the local stack with `make local`", file=sys.stderr
         )
         return 1
     info = json.loads(INFO_PATH.read_text())
-    if arguments == ["--local-key"]:
+    if arguments.local_key:
         print(info["local_key"])
-    elif arguments == ["--dashboard"]:
+    elif arguments.dashboard:
         print(dashboard_login_text(info))
     else:
         print(local_id_token(info))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -100,6 +101,21 @@ class ExperimentSpec(_Spec):
     # Concurrent trials on one node distort each other's wall times, so a run may
     # use parallelism above 1 on one node only when this is set.
     allow_shared_node: bool = False
+
+    @field_validator("tool_name")
+    @classmethod
+    def _readable_tool_name(cls, tool_name: str) -> str:
+        if not tool_name.strip():
+            raise ValueError(f"invalid tool_name {tool_name!r}: it must not be blank")
+        # Format characters (Unicode category Cf) include the bidirectional
+        # overrides, which make a name display as other text ("safe\u202egnp.exe").
+        hidden = sorted({f"U+{ord(c):04X}" for c in tool_name if unicodedata.category(c) == "Cf"})
+        if hidden:
+            raise ValueError(
+                f"invalid tool_name {tool_name!r}: it contains invisible format characters "
+                f"{', '.join(hidden)}; remove them"
+            )
+        return tool_name
 
     @field_validator("parameters")
     @classmethod

@@ -783,3 +783,23 @@ def test_grid_size_counts_distinct_values() -> None:
     )
     spec = ExperimentSpec.model_validate(body)
     assert grid_size(spec, GridOptimizer(type="grid", num_configs_per_param=3)) == 2
+
+
+@pytest.mark.parametrize("name", ["   ", "\u3000"])
+def test_spec_blank_tool_name_rejected(name: str) -> None:
+    (error,) = validation_errors(experiment(tool_name=name))
+    assert error["field"] == "tool_name"
+    assert "blank" in error["message"]
+
+
+def test_spec_bidi_override_in_tool_name_rejected() -> None:
+    (error,) = validation_errors(experiment(tool_name="safe\u202egnp.exe"))
+    assert error["field"] == "tool_name"
+    assert "U+202E" in error["message"]
+
+
+def test_spec_accented_tool_name_accepted() -> None:
+    assert (
+        ExperimentSpec.model_validate(experiment(tool_name="café-tool 2")).tool_name
+        == "café-tool 2"
+    )
