@@ -40,7 +40,13 @@ function showLogin(message = "") {
   renderLogin(main, auth, route, message);
 }
 
-/** Load the view now, then again every `view.interval` ms while `view.refresh` returns true. */
+// While no job runs, a view still reloads this often, so runs started elsewhere show up.
+const IDLE_INTERVAL_MS = 30 * 1000;
+
+/**
+ * Load the view now, then again every `view.interval` ms while `view.refresh` returns true,
+ * and every IDLE_INTERVAL_MS while it returns false.
+ */
 async function runView(view) {
   currentView = view;
   const tick = async () => {
@@ -59,7 +65,9 @@ async function runView(view) {
         if (!view.loaded) main.replaceChildren(h("p", { class: "muted" }, "Nothing to show."));
       }
     }
-    if (currentView === view && again) view.timer = setTimeout(tick, view.interval);
+    if (currentView === view) {
+      view.timer = setTimeout(tick, again ? view.interval : IDLE_INTERVAL_MS);
+    }
   };
   view.wake = () => {
     clearTimeout(view.timer);
