@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from infra.local_stack import HOST, free_port, wait_for_http
 from infra.provision import (
     create_user,
     enable_state_machine_execution,
@@ -22,6 +19,7 @@ from infra.provision import (
 )
 from paropt.settings import Settings
 from paropt.storage import bind_models
+from tests.template_stack import moto_server
 
 HEARTBEAT_SECONDS = 4
 PASSWORD = "Test-password-1"
@@ -54,25 +52,9 @@ class Deployment:
 @pytest.fixture(scope="session")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start a moto server on a free port with state-machine execution on."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log_path, "wb") as log:
-        # The state-machine interpreter calls back at localhost:$MOTO_PORT.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-            env={**os.environ, "MOTO_PORT": str(port)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://{HOST}:{port}"
-    try:
-        wait_for_http(f"{url}/moto-api/", timeout=60, process=process)
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
         enable_state_machine_execution(url)
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,20 @@ def _if_without_dashboard_url(value: Any) -> Any:
     return value
 
 
+def _client_request(properties: dict, stage: str) -> dict:
+    """Return CreateUserPoolClient arguments from an app client's template properties.
+
+    The template's property names are the API's, so every property is passed on
+    and botocore rejects any that the API does not know.
+    """
+    request = {name: value for name, value in properties.items() if name != "UserPoolId"}
+    request["ClientName"] = properties["ClientName"]["Fn::Sub"].replace("${Stage}", stage)
+    for name in ("CallbackURLs", "LogoutURLs"):
+        if name in request:
+            request[name] = [_if_without_dashboard_url(url) for url in request[name]]
+    return request
+
+
 def create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str | None], str]:  # noqa: ANN001
     """Create the template's user pool, its domain and its clients through the API.
 
@@ -112,16 +126,7 @@ def create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str |
         MfaConfiguration=pool_properties["MfaConfiguration"],
     )["UserPool"]
     client = cognito.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=client_properties["ClientName"]["Fn::Sub"].replace("${Stage}", stage),
-        GenerateSecret=client_properties["GenerateSecret"],
-        ExplicitAuthFlows=client_properties["ExplicitAuthFlows"],
-        PreventUserExistenceErrors=client_properties["PreventUserExistenceErrors"],
-        EnableTokenRevocation=client_properties["EnableTokenRevocation"],
-        AccessTokenValidity=client_properties["AccessTokenValidity"],
-        IdTokenValidity=client_properties["IdTokenValidity"],
-        RefreshTokenValidity=client_properties["RefreshTokenValidity"],
-        TokenValidityUnits=client_properties["TokenValidityUnits"],
+        UserPoolId=pool["Id"], **_client_request(client_properties, stage)
     )["UserPoolClient"]
     domain_properties = resources.pop("UserPoolDomain")["Properties"]
     assert domain_properties["UserPoolId"] == {"Ref": "UserPool"}
@@ -134,24 +139,7 @@ def create_cognito(template: dict, cognito, stage: str) -> dict[tuple[str, str |
     dashboard_properties = resources.pop("DashboardClient")["Properties"]
     assert dashboard_properties["UserPoolId"] == {"Ref": "UserPool"}
     dashboard = cognito.create_user_pool_client(
-        UserPoolId=pool["Id"],
-        ClientName=dashboard_properties["ClientName"]["Fn::Sub"].replace("${Stage}", stage),
-        GenerateSecret=dashboard_properties["GenerateSecret"],
-        AllowedOAuthFlowsUserPoolClient=dashboard_properties["AllowedOAuthFlowsUserPoolClient"],
-        AllowedOAuthFlows=dashboard_properties["AllowedOAuthFlows"],
-        AllowedOAuthScopes=dashboard_properties["AllowedOAuthScopes"],
-        SupportedIdentityProviders=dashboard_properties["SupportedIdentityProviders"],
-        CallbackURLs=[
-            _if_without_dashboard_url(url) for url in dashboard_properties["CallbackURLs"]
-        ],
-        LogoutURLs=[_if_without_dashboard_url(url) for url in dashboard_properties["LogoutURLs"]],
-        ExplicitAuthFlows=dashboard_properties["ExplicitAuthFlows"],
-        PreventUserExistenceErrors=dashboard_properties["PreventUserExistenceErrors"],
-        EnableTokenRevocation=dashboard_properties["EnableTokenRevocation"],
-        AccessTokenValidity=dashboard_properties["AccessTokenValidity"],
-        IdTokenValidity=dashboard_properties["IdTokenValidity"],
-        RefreshTokenValidity=dashboard_properties["RefreshTokenValidity"],
-        TokenValidityUnits=dashboard_properties["TokenValidityUnits"],
+        UserPoolId=pool["Id"], **_client_request(dashboard_properties, stage)
     )["UserPoolClient"]
     return {
         ("UserPool", None): pool["Id"],

@@ -71,16 +71,20 @@ def loopback_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAROPT_RUNNER_ADDRESS", "127.0.0.1")
 
 
-def test_provider_tags_instances_with_job(deployment, ami: str, tmp_path) -> None:  # noqa: ANN001
-    provider = JobEC2Provider(
-        job_id="job-under-test",
-        settings=deployment.settings,
+def _provider(job_id: str, settings, ami: str, folder) -> JobEC2Provider:  # noqa: ANN001
+    return JobEC2Provider(
+        job_id=job_id,
+        settings=settings,
         image_id=ami,
         instance_type="t2.micro",
         key_name="",
         init_blocks=0,
-        state_file=str(tmp_path / "state.json"),
+        state_file=str(folder / "state.json"),
     )
+
+
+def test_provider_tags_instances_with_job(deployment, ami: str, tmp_path) -> None:  # noqa: ANN001
+    provider = _provider("job-under-test", deployment.settings, ami, tmp_path)
     provider.submit("true", 1, job_name="paropt-test")
     instances = _live_instances(deployment, "job-under-test")
     assert len(instances) == 1
@@ -100,15 +104,7 @@ def test_provider_uses_configured_network(deployment, ami: str, tmp_path) -> Non
         deployment.settings, ec2_subnet_ids=(subnet,), ec2_security_group_id=group
     )
     vpcs_before = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
-    provider = JobEC2Provider(
-        job_id="job-in-stack-network",
-        settings=settings,
-        image_id=ami,
-        instance_type="t2.micro",
-        key_name="",
-        init_blocks=0,
-        state_file=str(tmp_path / "state.json"),
-    )
+    provider = _provider("job-in-stack-network", settings, ami, tmp_path)
     provider.submit("true", 1, job_name="paropt-test")
     (instance_id,) = _live_instances(deployment, "job-in-stack-network")
     answer = ec2.describe_instances(InstanceIds=[instance_id])
