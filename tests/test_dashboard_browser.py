@@ -212,12 +212,13 @@ def test_password_login_rejects_wrong_password(page: Page, info: dict[str, Any])
     assert page.locator("#user").is_hidden()
 
 
-def test_wrong_local_key_returns_to_login(page: Page, info: dict[str, Any]) -> None:
+@pytest.mark.parametrize("local_key", ["wrong-key", "k" * 70_000])
+def test_wrong_local_key_returns_to_login(page: Page, info: dict[str, Any], local_key: str) -> None:
     page.goto(f"{info['api_url']}/")
     form = page.locator("#password-login")
     form.locator("[name=username]").fill(info["username"])
     form.locator("[name=password]").fill(info["password"])
-    form.locator("[name=local_key]").fill("wrong-key")
+    form.locator("[name=local_key]").fill(local_key)
     form.locator("button[type=submit]").click()
     expect(page.locator("#login-error")).to_contain_text(
         "The API rejected the session", timeout=WAIT_MS

@@ -10,7 +10,15 @@ function field(label, attributes) {
 
 function localKeyField(auth, name) {
   if (!auth.localKeyHeader) return null;
-  return field("Local key", { name, type: "password", required: true, autocomplete: "off" });
+  // The stack's key has 32 characters; the limit keeps an oversized paste from making
+  // request headers that the server refuses (HTTP 431) after the login has succeeded.
+  return field("Local key", {
+    name,
+    type: "password",
+    required: true,
+    autocomplete: "off",
+    maxlength: "256",
+  });
 }
 
 /**
