@@ -10,6 +10,7 @@ the handler returns, and stays on the queue for redelivery when it raises.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import threading
 
@@ -18,6 +19,8 @@ from chalice.test import Client
 from infra.api_server import ApiServer, load_app
 from infra.local_stack import HOST
 from paropt.settings import Settings
+
+logger = logging.getLogger("tests.stack_lambdas")
 
 
 def serve(port: int, queue_url: str) -> None:
@@ -37,7 +40,11 @@ def serve(port: int, queue_url: str) -> None:
                 event = client.events.generate_sqs_event(
                     message_bodies=[message["Body"]], queue_name=queue_url.rsplit("/", 1)[-1]
                 )
-                client.lambda_.invoke("launcher", event)
+                try:
+                    client.lambda_.invoke("launcher", event)
+                except Exception:  # noqa: BLE001 - Lambda's SQS source redelivers the message
+                    logger.exception("the launcher failed on message %s", message["MessageId"])
+                    continue
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     server.stop()
 

@@ -56,7 +56,7 @@ def read_trial_page(experiment_id: str, params: dict[str, str]) -> TrialPage:
     size = len("[]")
     for item in response.get("Items", []):
         trial = TrialModel.from_raw_data(item)
-        # json.dumps escapes every non-ASCII character, so characters are bytes.
+        # json.dumps escapes every non-ASCII character, so the text has one byte per character.
         text = json.dumps(trial_view(trial), default=str)
         added = len(text) + (len(", ") if texts else 0)
         if texts and size + added > MAX_PAGE_BYTES:

@@ -170,8 +170,8 @@ class JobRun:
                     finished.append((configuration, result, self._learn(configuration, result)))
                 if self.request.parallelism > 1:
                     # Free slots get their next trials before the finished ones are
-                    # written, so they do not wait for DynamoDB. With parallelism 1
-                    # nothing of the runner's loop runs while a trial is timed.
+                    # written, so they do not wait for DynamoDB. With parallelism 1,
+                    # the runner does no work while a trial is being timed.
                     self._submit(pending)
                 for configuration, result, score in finished:
                     self._record(configuration, result, score)

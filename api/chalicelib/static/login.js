@@ -10,8 +10,8 @@ function field(label, attributes) {
 
 function localKeyField(auth, name) {
   if (!auth.localKeyHeader) return null;
-  // The stack's key has 32 characters; the limit keeps an oversized paste from making
-  // request headers that the server refuses (HTTP 431) after the login has succeeded.
+  // The stack's key has 32 characters. The limit turns an oversized paste into a wrong
+  // key, because headers that large get HTTP 431 after the login has succeeded.
   return field("Local key", {
     name,
     type: "password",
